@@ -1,0 +1,43 @@
+"""The `artgan` command: one sub-command per module of this package.
+
+Each module listed in ``COMMANDS`` exposes ``add_parser(subparsers)``, which registers its
+sub-command and sets ``run`` (a function taking the parsed arguments and returning an exit code).
+Modules import torch and friends inside ``run`` so that ``artgan --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from artgan import __version__
+from artgan.errors import ArtganError
+
+COMMANDS = ["train", "generate", "data"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="artgan",
+        description="Train GANs on an image collection, generate art, and measure what came out.",
+        epilog="Run `artgan COMMAND --help` for the options of each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"artgan {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"artgan.cli.{name}").add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except ArtganError as error:
+        print(f"artgan: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("artgan: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,185 @@
+"""One typed configuration shared by the CLI, config files and the run directory.
+
+Precedence, lowest first: the dataclass defaults below, the chosen variant's own defaults
+(``Variant.defaults``, e.g. WGAN's RMSprop learning rate), the config file, the command line.
+Every field's ``help`` metadata is also its ``--flag`` help text, so defaults and docs live here
+and nowhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+import yaml
+
+from artgan.errors import ArtganError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+def option(default: Any, help: str, flag: str | None = None, choices: tuple | None = None):
+    """A config field with its command-line help (and an optional explicit flag name)."""
+    metadata = {"help": help, "flag": flag, "choices": choices}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass
+class DataConfig:
+    source: str = option(
+        "builtin:art",
+        "images to learn from: a folder (class sub-folders = labels), builtin:art, "
+        "sklearn:digits|olivetti|lfw, hf:<hub dataset>, or mnist|fashion-mnist|cifar10",
+        flag="--data",
+    )
+    size: int = option(32, "image side in pixels after resize + centre crop: 16, 32, 64, 128 or 256")
+    channels: int = option(0, "1 (grayscale) or 3 (RGB); 0 keeps what the source is")
+    label: str | None = option(None, "label column of a Hugging Face dataset (e.g. style, genre, artist)")
+    image_column: str = option("image", "image column of a Hugging Face dataset")
+    split: str = option("train", "split of a Hugging Face dataset")
+    classes: list = option([], "keep only these class names (e.g. the report's 7 WikiArt styles)")
+    limit: int = option(0, "use at most this many images (0 = all)")
+    cache_dir: str = option("~/.cache/artgan", "where prepared uint8 tensors are cached")
+
+
+@dataclass
+class ModelConfig:
+    name: str = option("dcgan", "GAN variant (see `artgan train --list-models`)", flag="--model")
+    latent_dim: int = option(100, "size of the noise vector z")
+    g_width: int = option(64, "generator width: channels of its last hidden layer (DCGAN's ngf)")
+    d_width: int = option(64, "discriminator width: channels of its first layer (DCGAN's ndf)")
+    extra_layers: int = option(0, "extra 3x3 conv layers at full resolution in G and D (depth)")
+    mlp_hidden: int = option(512, "hidden units of the fully-connected GAN")
+    mlp_layers: int = option(3, "hidden layers of the fully-connected GAN")
+    d_dropout: float = option(0.0, "dropout in the fully-connected discriminator (first report)")
+
+
+@dataclass
+class TrainConfig:
+    steps: int = option(1500, "generator updates to train for (ignored when --epochs is set)")
+    epochs: float = option(0.0, "passes over the data set seen by D; overrides --steps when > 0")
+    batch: int = option(64, "images per batch")
+    lr_g: float = option(2e-4, "generator learning rate")
+    lr_d: float = option(2e-4, "discriminator learning rate")
+    beta1: float = option(0.5, "Adam beta1")
+    beta2: float = option(0.999, "Adam beta2")
+    optimizer: str = option("adam", "optimiser for G and D", choices=("adam", "rmsprop"))
+    n_critic: int = option(1, "discriminator steps per generator step")
+    g_steps: int = option(1, "generator steps per iteration (the third report used 2)")
+    seed: int = option(0, "random seed: same seed, same run")
+    precision: str = option(
+        "auto", "auto picks bf16 autocast where the hardware runs it fast", choices=("auto", "fp32", "bf16", "fp16")
+    )
+    device: str = option("auto", "cpu, cuda, cuda:1, ... (auto: cuda when available)")
+    sample_every: int = option(100, "write the fixed-noise sample grid every N steps")
+    log_every: int = option(10, "log losses every N steps (values are read from the device only then)")
+    checkpoint_every: int = option(500, "checkpoint every N steps (and always at the end)")
+    keep_checkpoints: int = option(3, "checkpoints kept on disk (older ones are deleted)")
+    grid_size: int = option(64, "images in the fixed-noise sample grid")
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def save(self, path: str | Path) -> None:
+        text = "# artgan run configuration: `artgan train --config` this file to run it again\n"
+        text += yaml.safe_dump(self.to_dict(), sort_keys=False)
+        Path(path).write_text(text)
+
+
+SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+
+
+def read_config_file(path: str | Path) -> dict:
+    """Read a YAML or TOML config file into ``{section: {field: value}}`` overrides."""
+    path = Path(path)
+    if not path.is_file():
+        raise ArtganError(f"config file {str(path)!r} does not exist")
+    try:
+        if path.suffix == ".toml":
+            data = tomllib.loads(path.read_text())
+        else:
+            data = yaml.safe_load(path.read_text()) or {}
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ArtganError(f"config file {str(path)!r} is not valid YAML/TOML: {first_line}") from None
+    if not isinstance(data, dict):
+        raise ArtganError(f"config file {str(path)!r} must hold sections data/model/train, got {type(data).__name__}")
+    return data
+
+
+def merge_overrides(*layers: dict) -> dict:
+    """Merge ``{section: {field: value}}`` dicts, later layers winning field by field."""
+    merged: dict = {}
+    for layer in layers:
+        for section, values in layer.items():
+            if section not in SECTIONS:
+                raise ArtganError(f"unknown config section {section!r}; expected one of {', '.join(SECTIONS)}")
+            if not isinstance(values, dict):
+                raise ArtganError(f"config section {section!r} must be a mapping, got {values!r}")
+            merged.setdefault(section, {}).update(values)
+    return merged
+
+
+def build_config(overrides: dict, variant_defaults: dict | None = None) -> Config:
+    """Defaults, then the variant's defaults, then the user's overrides, type-checked field by field."""
+    layers = merge_overrides(variant_defaults or {}, overrides)
+    sections = {}
+    for name, cls in SECTIONS.items():
+        values = layers.get(name, {})
+        hints = get_type_hints(cls)
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key in values:
+            if key not in known:
+                raise ArtganError(
+                    f"unknown option {name}.{key}; valid {name} options: {', '.join(sorted(known))}"
+                )
+        kwargs = {key: _coerce(f"{name}.{key}", value, hints[key]) for key, value in values.items()}
+        sections[name] = cls(**kwargs)
+    config = Config(**sections)
+    _check_choices(config)
+    return config
+
+
+def _coerce(name: str, value: Any, hint: Any) -> Any:
+    """Accept what YAML/TOML/argparse produce, refuse what would silently do the wrong thing."""
+    allowed = [a for a in get_args(hint) if a is not type(None)] if get_origin(hint) else [hint]
+    if value is None and type(None) in get_args(hint):
+        return None
+    target = get_origin(allowed[0]) or allowed[0]
+    if target is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if target is list and isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(value, target) and not (target is int and isinstance(value, bool)):
+        return value
+    raise ArtganError(f"option {name} must be {target.__name__}, got {value!r}")
+
+
+def _check_choices(config: Config) -> None:
+    for section in (config.data, config.model, config.train):
+        for f in dataclasses.fields(section):
+            choices = f.metadata.get("choices")
+            value = getattr(section, f.name)
+            if choices and value not in choices:
+                raise ArtganError(f"option {f.name} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def config_from_dict(data: dict) -> Config:
+    """Rebuild a saved config (e.g. a run directory's config.yaml) exactly."""
+    return build_config(json.loads(json.dumps(data)))

@@ -1,0 +1,54 @@
+"""Command-line flags generated from the config dataclasses, so a flag and a config-file key are
+the same thing with the same help, and a new config field is a new flag with no extra code."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any, get_args, get_type_hints
+
+from artgan.config import SECTIONS
+
+
+def flag_name(section: str, field: dataclasses.Field) -> str:
+    return field.metadata.get("flag") or "--" + field.name.replace("_", "-")
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per config field; defaults stay None so that only what the user typed overrides."""
+    for section, cls in SECTIONS.items():
+        group = parser.add_argument_group(f"{section} options (config file section [{section}])")
+        hints = get_type_hints(cls)
+        for field in dataclasses.fields(cls):
+            kind = _base_type(hints[field.name])
+            default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+            help_text = f"{field.metadata['help']} (default: {default!r})".replace("%", "%%")
+            name = flag_name(section, field)
+            dest = f"{section}.{field.name}"
+            if kind is bool:
+                group.add_argument(name, dest=dest, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+            elif kind is list:
+                group.add_argument(name, dest=dest, default=None, metavar="A,B,...", help=help_text)
+            else:
+                group.add_argument(name, dest=dest, type=kind, default=None, choices=field.metadata.get("choices"),
+                                   metavar=_metavar(kind, field), help=help_text)
+
+
+def overrides_from_args(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    overrides: dict[str, dict[str, Any]] = {}
+    for dest, value in vars(args).items():
+        if "." in dest and value is not None:
+            section, name = dest.split(".", 1)
+            overrides.setdefault(section, {})[name] = value
+    return overrides
+
+
+def _base_type(hint):
+    args = [a for a in get_args(hint) if a is not type(None)]
+    return args[0] if args else hint
+
+
+def _metavar(kind, field) -> str | None:
+    if field.metadata.get("choices"):
+        return None
+    return {int: "N", float: "X", str: "TEXT"}.get(kind)

@@ -1,0 +1,94 @@
+"""Data: sources -> decoding and preprocessing -> a cached uint8 ``ImageSet``.
+
+``load_images(config)`` is the one entry point the trainer, the CLI and the analyses use.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm.auto import tqdm
+
+from artgan.config import DataConfig
+from artgan.data.cache import cache_key, cache_path, read_cache, write_cache
+from artgan.data.dataset import ImageSet, to_float, to_uint8
+from artgan.data.preprocess import check_size, guess_channels, prepare_image
+from artgan.data.sources import RawSource, open_source
+from artgan.errors import ArtganError
+
+__all__ = ["ImageSet", "load_images", "to_float", "to_uint8"]
+
+# What a broken, truncated, hostile or non-image file raises while decoding.
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, TypeError, EOFError, Image.DecompressionBombError, MemoryError)
+
+
+def load_images(config: DataConfig, progress: bool = True, use_cache: bool = True) -> ImageSet:
+    """Every usable image of ``config.source``, resized and cropped, as uint8 (N, C, S, S)."""
+    check_size(config.size)
+    if config.channels not in (0, 1, 3):
+        raise ArtganError(f"--channels must be 1 (grayscale), 3 (RGB) or 0 (as the source is), got {config.channels}")
+    raw = open_source(config)
+    channels = config.channels or raw.channels
+    key = cache_key(raw.fingerprint, config.size, channels, config.classes, config.limit)
+    path = cache_path(config.cache_dir, key)
+    if use_cache and (cached := read_cache(path)) is not None:
+        return cached
+    data = decode_all(raw, config, channels, progress)
+    if use_cache:
+        try:
+            write_cache(path, data)
+        except OSError as error:  # a read-only or full cache disk must not stop training
+            warnings.warn(f"could not cache the prepared data set at {path}: {error}")
+    return data
+
+
+def decode_all(raw: RawSource, config: DataConfig, channels: int, progress: bool) -> ImageSet:
+    keep = _class_filter(raw.class_names, config.classes)
+    arrays, labels, skipped, examples = [], [], 0, []
+    bar = tqdm(raw.items, total=raw.length, desc=f"preparing {config.source}", unit="img",
+               disable=not progress, leave=False)
+    for item in bar:
+        if keep is not None and item.label not in keep:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                arrays.append(prepare_image(item.load(), config.size, channels))
+        except (*DECODE_ERRORS, Image.DecompressionBombWarning) as error:
+            skipped += 1
+            if len(examples) < 5:
+                examples.append(f"{item.name}: {type(error).__name__}: {str(error)[:120]}")
+            continue
+        labels.append(keep[item.label] if keep is not None else item.label)
+        if config.limit and len(arrays) >= config.limit:
+            break
+    if not arrays:
+        detail = f" ({skipped} files could not be read, e.g. {examples[0]})" if skipped else ""
+        raise ArtganError(f"no usable image in {config.source!r}{detail}")
+    class_names = [raw.class_names[i] for i in sorted(keep)] if keep is not None else raw.class_names
+    has_labels = class_names is not None and all(label is not None for label in labels)
+    return ImageSet(
+        images=torch.from_numpy(np.stack(arrays)),
+        labels=torch.tensor(labels, dtype=torch.int64) if has_labels else None,
+        class_names=class_names if has_labels else None,
+        source=config.source,
+        skipped=skipped,
+        skipped_examples=examples,
+    )
+
+
+def _class_filter(class_names: list[str] | None, wanted: list[str]) -> dict[int, int] | None:
+    """Old label -> new label for the classes kept by ``--classes``, or None to keep all."""
+    if not wanted:
+        return None
+    if not class_names:
+        raise ArtganError("--classes needs a labelled data set, but this source has no labels")
+    lookup = {name.lower(): i for i, name in enumerate(class_names)}
+    missing = [name for name in wanted if name.lower() not in lookup]
+    if missing:
+        raise ArtganError(f"unknown classes {missing}; this data set has: {', '.join(class_names)}")
+    old = sorted(lookup[name.lower()] for name in wanted)
+    return {label: new for new, label in enumerate(old)}

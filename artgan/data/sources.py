@@ -1,0 +1,236 @@
+"""Where images come from. Each source is one function registered by its prefix.
+
+A source returns a ``RawSource``: lazily loaded items, class names, and a fingerprint that says
+when a cached copy is stale. Decoding happens later, in one place (``artgan.data.load_images``),
+so that a broken file is skipped and counted the same way whatever the source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+from PIL import Image
+
+from artgan.config import DataConfig
+from artgan.errors import ArtganError
+
+ImageLike = Image.Image | np.ndarray
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+
+# Short names for the hub data sets of the reports: (hub id, image column, label column).
+HUB_ALIASES = {
+    "mnist": ("ylecun/mnist", "image", "label"),
+    "fashion-mnist": ("zalando-datasets/fashion_mnist", "image", "label"),
+    "cifar10": ("uoft-cs/cifar10", "img", "label"),
+    "wikiart": ("huggan/wikiart", "image", "style"),
+}
+
+
+@dataclass
+class RawItem:
+    load: Callable[[], ImageLike]  # may raise: the loader counts it as skipped
+    label: int | None
+    name: str  # shown when the item is skipped
+
+
+@dataclass
+class RawSource:
+    items: Iterable[RawItem]
+    length: int | None
+    class_names: list[str] | None
+    fingerprint: str
+    channels: int = 3  # what the source natively is, used when --channels is 0
+
+
+SourceLoader = Callable[[str, DataConfig], RawSource]
+SOURCES: dict[str, SourceLoader] = {}
+
+
+def register_source(prefix: str) -> Callable[[SourceLoader], SourceLoader]:
+    def decorator(loader: SourceLoader) -> SourceLoader:
+        SOURCES[prefix] = loader
+        return loader
+
+    return decorator
+
+
+def open_source(config: DataConfig) -> RawSource:
+    """Resolve ``--data`` to a source: a folder path, ``prefix:name``, or a hub alias."""
+    spec = config.source
+    if spec in HUB_ALIASES:
+        return SOURCES["hf"](spec, config)
+    prefix, _, name = spec.partition(":")
+    if name and prefix in SOURCES and not Path(spec).exists():
+        return SOURCES[prefix](name, config)
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return load_folder(path, config)
+    if path.exists():
+        raise ArtganError(f"--data {spec!r} is a file; give a folder of images (class sub-folders = labels)")
+    prefixes = ", ".join(f"{p}:" for p in SOURCES if p != "folder")
+    raise ArtganError(
+        f"--data {spec!r} is neither a folder nor a known source; use a folder of images, "
+        f"{prefixes} (e.g. builtin:art, sklearn:digits, hf:huggan/wikiart) or {', '.join(HUB_ALIASES)}"
+    )
+
+
+# --- folders -----------------------------------------------------------------------------------
+
+
+def load_folder(root: Path, config: DataConfig) -> RawSource:
+    """Class sub-folders become labels (sorted by name); a flat folder is unlabelled."""
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    class_dirs = [d for d in class_dirs if any(_image_files(d))]
+    if class_dirs:
+        groups = [(index, _image_files(d)) for index, d in enumerate(class_dirs)]
+        class_names = [d.name for d in class_dirs]
+    else:
+        groups = [(None, _image_files(root, recursive=False))]
+        class_names = None
+    files = [(path, label) for label, paths in groups for path in sorted(paths)]
+    digest = hashlib.sha1()
+    for path, label in files:
+        try:
+            stat = path.stat()
+            digest.update(f"{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}|{label}\n".encode())
+        except OSError:
+            digest.update(f"{path}|unreadable\n".encode())
+    items = [RawItem(load=_file_loader(path), label=label, name=str(path)) for path, label in files]
+    return RawSource(items, len(items), class_names, f"folder:{root.resolve()}:{digest.hexdigest()}")
+
+
+def _image_files(folder: Path, recursive: bool = True) -> list[Path]:
+    """Image files below ``folder``; symlinked folders are not followed, so loops cannot hang us."""
+    found = []
+    walker = os.walk(folder, onerror=lambda error: None) if recursive else [(str(folder), [], os.listdir(folder))]
+    for directory, _, names in walker:
+        found += [Path(directory, n) for n in names if Path(n).suffix.lower() in IMAGE_EXTENSIONS]
+    return found
+
+
+def _file_loader(path: Path) -> Callable[[], Image.Image]:
+    def load() -> Image.Image:
+        with Image.open(path) as image:
+            image.load()  # decode now, inside the caller's error handling
+            return image.copy() if getattr(image, "n_frames", 1) > 1 else image
+
+    return load
+
+
+# --- scikit-learn's image sets -------------------------------------------------------------------
+
+
+@register_source("sklearn")
+def load_sklearn(name: str, config: DataConfig) -> RawSource:
+    """digits ships with scikit-learn; olivetti and lfw go through its downloaders (cached in
+    ``$SCIKIT_LEARN_DATA``), the first report's "Eigenfaces" and "Labeled Faces in the Wild"."""
+    import sklearn.datasets as skd
+
+    if name == "digits":
+        bunch = skd.load_digits()
+        images, labels, names = bunch.images / 16.0, bunch.target, [str(d) for d in bunch.target_names]
+    elif name == "olivetti":
+        bunch = _fetch(skd.fetch_olivetti_faces)
+        images, labels, names = bunch.images, bunch.target, [f"person-{i:02d}" for i in range(40)]
+    elif name == "lfw":
+        bunch = _fetch(skd.fetch_lfw_people, min_faces_per_person=20, color=True, resize=1.0)
+        images, labels, names = bunch.images / 255.0, bunch.target, list(bunch.target_names)
+    else:
+        raise ArtganError(f"unknown scikit-learn data set {name!r}; use sklearn:digits, sklearn:olivetti or sklearn:lfw")
+    items = [RawItem(load=_constant(image), label=int(label), name=f"{name}[{i}]") for i, (image, label) in enumerate(zip(images, labels))]
+    channels = 1 if images.ndim == 3 else 3
+    return RawSource(items, len(items), names, f"sklearn:{name}:{len(items)}", channels=channels)
+
+
+def _fetch(fetcher: Callable, **kwargs):
+    try:
+        return fetcher(**kwargs)
+    except OSError as error:  # URLError is an OSError
+        raise ArtganError(
+            f"could not download {fetcher.__name__} ({error}); connect to the internet once, or put "
+            f"scikit-learn's cached copy in $SCIKIT_LEARN_DATA (default ~/scikit_learn_data)"
+        ) from None
+
+
+def _constant(value: np.ndarray) -> Callable[[], np.ndarray]:
+    return lambda: value
+
+
+# --- the built-in procedural art set ------------------------------------------------------------
+
+
+@register_source("builtin")
+def load_builtin(name: str, config: DataConfig) -> RawSource:
+    from artgan.data.builtin_art import STYLES, make_builtin_art
+
+    if name != "art":
+        raise ArtganError(f"unknown built-in data set {name!r}; the built-in set is builtin:art")
+    size = config.size
+    images, labels, names = make_builtin_art(size=size, seed=0)
+    items = [RawItem(load=_constant(image), label=int(label), name=f"art[{i}]") for i, (image, label) in enumerate(zip(images, labels))]
+    return RawSource(items, len(items), list(names), f"builtin:art:{size}:{len(items)}:{','.join(STYLES)}")
+
+
+# --- Hugging Face hub ---------------------------------------------------------------------------
+
+
+@register_source("hf")
+def load_hub(name: str, config: DataConfig) -> RawSource:
+    """Any image data set of the Hugging Face hub (or a local copy of one), through `datasets`."""
+    hub_id, image_column, label_column = HUB_ALIASES.get(name, (name, config.image_column, config.label))
+    if name in HUB_ALIASES and config.image_column != "image":
+        image_column = config.image_column
+    label_column = config.label if config.label is not None else label_column
+    dataset = _load_hub_dataset(hub_id, config)
+    columns = list(dataset.features) if dataset.features else []
+    for column in [image_column] + ([label_column] if label_column else []):
+        if columns and column not in columns:
+            raise ArtganError(f"{hub_id} has no column {column!r}; its columns are: {', '.join(columns)}")
+    class_names = _hub_class_names(dataset, label_column)
+    length = len(dataset) if hasattr(dataset, "__len__") else None
+    items = _hub_items(dataset, image_column, label_column, class_names)
+    fingerprint = f"hf:{hub_id}:{config.split}:{image_column}:{label_column}:{length}"
+    return RawSource(items, length, class_names, fingerprint)
+
+
+def _load_hub_dataset(hub_id: str, config: DataConfig):
+    try:
+        import datasets
+    except ImportError:
+        raise ArtganError("Hugging Face sources need the `datasets` package: pip install 'artgan[hf]'") from None
+    try:
+        if Path(hub_id).expanduser().is_dir() and Path(hub_id, "dataset_info.json").exists():
+            loaded = datasets.load_from_disk(str(Path(hub_id).expanduser()))
+            return loaded[config.split] if isinstance(loaded, datasets.DatasetDict) else loaded
+        # Streaming reads only what --limit asks for instead of downloading all of WikiArt.
+        return datasets.load_dataset(hub_id, split=config.split, streaming=config.limit > 0)
+    except (FileNotFoundError, ConnectionError, OSError, ValueError) as error:
+        raise ArtganError(
+            f"could not load Hugging Face data set {hub_id!r} split {config.split!r}: "
+            f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
+        ) from None
+
+
+def _hub_class_names(dataset, label_column: str | None) -> list[str] | None:
+    if not label_column:
+        return None
+    feature = dataset.features[label_column] if dataset.features else None
+    if feature is not None and hasattr(feature, "names"):
+        return list(feature.names)
+    if hasattr(dataset, "unique"):
+        return sorted(str(v) for v in dataset.unique(label_column))
+    raise ArtganError(f"label column {label_column!r} has no class names; use a ClassLabel column")
+
+
+def _hub_items(dataset, image_column, label_column, class_names) -> Iterator[RawItem]:
+    index_of = {name: i for i, name in enumerate(class_names or [])}
+    for i, row in enumerate(dataset):
+        label = row[label_column] if label_column else None
+        if label is not None and not isinstance(label, int):
+            label = index_of[str(label)]
+        yield RawItem(load=_constant(row[image_column]), label=label, name=f"row {i}")

@@ -1,0 +1,92 @@
+"""Load a trained generator from a run directory and sample from it.
+
+Only the generator's tensors are read from the checkpoint (safetensors loads lazily), so
+sampling does not pay for the discriminator and optimiser state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from artgan.config import Config
+from artgan.data import to_uint8
+from artgan.errors import ArtganError
+from artgan.training.checkpoint import checkpoint_entries, load_checkpoint
+from artgan.training.precision import resolve_device
+from artgan.training.run_dir import RunDir, open_run
+from artgan.variants import Variant, get_variant
+
+# Checkpoint entries holding generator weights, best first (an EMA generator samples better).
+GENERATOR_KEYS = ("generator_ema", "generator")
+
+
+@dataclass
+class LoadedGenerator:
+    generator: nn.Module
+    variant: Variant
+    config: Config
+    class_names: list[str] | None
+    step: int
+    device: torch.device
+
+    @property
+    def conditional(self) -> bool:
+        return self.variant.conditional
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.model.latent_dim
+
+    def class_index(self, name: str) -> int:
+        if not self.conditional or not self.class_names:
+            raise ArtganError(f"this run's model ({self.variant.name}) is unconditional: it cannot generate a chosen class")
+        lookup = {c.lower(): i for i, c in enumerate(self.class_names)}
+        if name.lower() in lookup:
+            return lookup[name.lower()]
+        if name.isdigit() and int(name) < len(self.class_names):
+            return int(name)
+        raise ArtganError(f"unknown class {name!r}; this run's classes are: {', '.join(self.class_names)}")
+
+    def noise(self, n: int, seed: int) -> torch.Tensor:
+        return torch.randn(n, self.latent_dim, generator=torch.Generator().manual_seed(seed)).to(self.device)
+
+    @torch.no_grad()
+    def __call__(self, z: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 256) -> torch.Tensor:
+        """Latent vectors (and labels) -> uint8 images, in batches to bound memory."""
+        if self.conditional and labels is None:
+            labels = torch.arange(len(z)) % len(self.class_names)
+        out = []
+        for start in range(0, len(z), batch):
+            chunk_labels = labels[start:start + batch].to(self.device) if labels is not None else None
+            out.append(to_uint8(self.generator(z[start:start + batch].to(self.device), chunk_labels)).cpu())
+        return torch.cat(out) if out else torch.empty(0, dtype=torch.uint8)
+
+    def sample(self, n: int, seed: int = 0, class_name: str | None = None) -> torch.Tensor:
+        labels = torch.full((n,), self.class_index(class_name)) if class_name is not None else None
+        return self(self.noise(n, seed), labels)
+
+
+def load_generator(run_path: str | Path, device: str = "cpu", checkpoint: str | Path | None = None) -> LoadedGenerator:
+    run = open_run(run_path)
+    config, info = run.read_config(), run.read_info()
+    variant = get_variant(config.model.name)(config, info["channels"], len(info["class_names"] or []))
+    generator = variant.build_generator()
+    path = Path(checkpoint) if checkpoint else run.latest_checkpoint()
+    entries = checkpoint_entries(path)
+    key = next(k for k in GENERATOR_KEYS if k in entries)
+    generator.load_state_dict(load_checkpoint(path, only=key))
+    target = resolve_device(device)
+    generator.to(target).eval()
+    return LoadedGenerator(generator, variant, config, info["class_names"], int(load_checkpoint(path, only="step")), target)
+
+
+def sample_images(run_path: str | Path, n: int, seed: int = 0, class_name: str | None = None) -> torch.Tensor:
+    """``n`` uint8 images (N, C, H, W) from a trained run."""
+    return load_generator(run_path).sample(n, seed, class_name)
+
+
+__all__ = ["LoadedGenerator", "load_generator", "sample_images", "RunDir"]

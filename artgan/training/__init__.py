@@ -1,0 +1,56 @@
+"""Training: ``train(config)`` prepares the data, checks it suits the variant, and runs the loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from artgan import __version__
+from artgan.config import Config
+from artgan.data import ImageSet, load_images
+from artgan.errors import ArtganError
+from artgan.training.run_dir import RunDir, default_run_path
+from artgan.training.trainer import Trainer
+from artgan.variants import get_variant
+
+__all__ = ["train", "prepare_run", "Trainer", "RunDir"]
+
+
+def check_data_fits(config: Config, data: ImageSet) -> None:
+    """Refuse, before any training, what would fail or silently do nonsense later."""
+    variant = get_variant(config.model.name)
+    if variant.conditional and not data.labelled:
+        raise ArtganError(
+            f"model {variant.name!r} is conditional and needs class labels, but {config.data.source!r} "
+            f"has none; use a folder with one sub-folder per class, or an unconditional model such as dcgan"
+        )
+    if config.train.batch > len(data):
+        raise ArtganError(f"--batch {config.train.batch} is larger than the data set ({len(data)} images); use --batch {len(data)} or less")
+    if config.train.batch < 2:
+        raise ArtganError("--batch must be at least 2 (batch norm needs more than one image)")
+
+
+def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: bool = True) -> tuple[Trainer, ImageSet]:
+    data = load_images(config.data, progress=progress)
+    check_data_fits(config, data)
+    run = RunDir(Path(out) if out else default_run_path(config, resume=resume))
+    run.path.mkdir(parents=True, exist_ok=True)
+    config.save(run.config_file)
+    run.write_info({
+        "model": config.model.name,
+        "source": config.data.source,
+        "size": data.size,
+        "channels": data.channels,
+        "class_names": data.class_names if data.labelled else None,
+        "num_images": len(data),
+        "skipped_images": data.skipped,
+        "artgan_version": __version__,
+    })
+    trainer = Trainer(config, run, data, progress=progress)
+    if resume:
+        trainer.resume()
+    return trainer, data
+
+
+def train(config: Config, out: str | Path | None = None, resume: bool = False, progress: bool = True) -> RunDir:
+    trainer, _ = prepare_run(config, out, resume, progress)
+    return trainer.fit()

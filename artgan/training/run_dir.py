@@ -1,0 +1,85 @@
+"""A run directory describes itself: config, data facts, checkpoints, samples, metrics, plots.
+
+    runs/<name>/
+      config.yaml          the resolved configuration (`artgan train --config` it to rerun)
+      run.json             what the data set was (channels, classes, size) and the variant
+      checkpoints/         step_00001500.safetensors ... (last K)
+      samples/             step_00000100.png ... fixed-noise grids
+      metrics.csv          losses, D(x), D(G(z)), images/s every log step
+      tensorboard/         the same for `tensorboard --logdir runs`
+      training_curves.png  loss and D-output plots
+      timelapse.gif        the fixed-noise grids as an animation
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from artgan.config import Config, config_from_dict
+from artgan.errors import ArtganError
+from artgan.training.checkpoint import list_checkpoints
+
+import yaml
+
+
+@dataclass(frozen=True)
+class RunDir:
+    path: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.path / "config.yaml"
+
+    @property
+    def info_file(self) -> Path:
+        return self.path / "run.json"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def samples(self) -> Path:
+        return self.path / "samples"
+
+    def latest_checkpoint(self) -> Path | None:
+        found = list_checkpoints(self.checkpoints)
+        return found[-1] if found else None
+
+    def read_config(self) -> Config:
+        if not self.config_file.is_file():
+            raise ArtganError(f"{self.path} is not an artgan run directory (no config.yaml)")
+        return config_from_dict(yaml.safe_load(self.config_file.read_text()))
+
+    def read_info(self) -> dict:
+        if not self.info_file.is_file():
+            raise ArtganError(f"{self.path} is not an artgan run directory (no run.json)")
+        return json.loads(self.info_file.read_text())
+
+    def write_info(self, info: dict) -> None:
+        self.info_file.write_text(json.dumps(info, indent=2) + "\n")
+
+
+def open_run(path: str | Path) -> RunDir:
+    """An existing run with at least one checkpoint, or a clear error."""
+    run = RunDir(Path(path).expanduser())
+    if not run.path.is_dir():
+        raise ArtganError(f"run directory {str(path)!r} does not exist")
+    run.read_info()
+    if run.latest_checkpoint() is None:
+        raise ArtganError(f"run {str(path)!r} has no checkpoint yet; train it first (artgan train --out {path})")
+    return run
+
+
+def default_run_path(config: Config, root: Path = Path("runs"), resume: bool = False) -> Path:
+    """runs/<model>-<data>-<size>px; a new run takes the next free suffix, --resume the newest existing."""
+    slug = re.sub(r"[^a-z0-9]+", "-", config.data.source.lower()).strip("-")[-40:]
+    base = root / f"{config.model.name}-{slug}-{config.data.size}px"
+    candidates = [base] + [base.with_name(f"{base.name}-{i}") for i in range(2, 1000)]
+    existing = [p for p in candidates if p.exists()]
+    if resume:
+        return existing[-1] if existing else base
+    return next(p for p in candidates if not p.exists())

@@ -1,0 +1,213 @@
+"""The one training loop. Every variant plugs in through ``artgan.variants.Variant``.
+
+Per iteration: ``n_critic`` discriminator updates, then ``g_steps`` generator updates. The loop
+keeps values on the device and reads them back only every ``log_every`` steps, because a host
+sync per step (``loss.item()``) stalls a GPU.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from artgan import __version__
+from artgan.config import Config
+from artgan.data import ImageSet, to_uint8
+from artgan.training.checkpoint import checkpoint_path, load_checkpoint, prune_checkpoints, save_checkpoint
+from artgan.training.metrics_log import MetricsLog, read_metrics
+from artgan.training.precision import Precision, resolve_device
+from artgan.training.run_dir import RunDir
+from artgan.training.sampler import BatchSampler
+from artgan.variants import get_variant
+from artgan.visual.grid import make_grid, upscale
+from artgan.visual.plots import plot_training_curves
+from artgan.visual.grid import save_timelapse
+
+GRID_COLUMNS = 8
+
+
+def total_steps(config: Config, num_images: int) -> int:
+    """--epochs counts passes over the data by D (n_critic real batches per step), else --steps."""
+    t = config.train
+    if t.epochs > 0:
+        return max(1, math.ceil(t.epochs * num_images / (t.batch * t.n_critic)))
+    return t.steps
+
+
+def fixed_labels(n: int, num_classes: int) -> torch.Tensor:
+    """One class per grid row, cycling, so a conditional model's grid reads row by row."""
+    return (torch.arange(n) // GRID_COLUMNS) % num_classes
+
+
+class Trainer:
+    def __init__(self, config: Config, run: RunDir, data: ImageSet, progress: bool = True):
+        t = config.train
+        self.config, self.run, self.progress = config, run, progress
+        self.device = resolve_device(t.device)
+        self.precision = Precision(t.precision, self.device)
+        torch.manual_seed(t.seed)  # network initialisation
+        self.variant = get_variant(config.model.name)(config, data.channels, data.num_classes)
+        self.memory_format = torch.channels_last  # 1.3-1.4x faster convolutions on CPU and GPU
+        self.G = self.variant.build_generator().to(self.device, memory_format=self.memory_format)
+        self.D = self.variant.build_discriminator().to(self.device, memory_format=self.memory_format)
+        self.opt_g, self.opt_d = self.variant.build_optimizers(self.G, self.D)
+        self.sampler = BatchSampler(data, t.batch, t.seed, self.device)
+        self.noise = torch.Generator(self.device).manual_seed(t.seed + 1)
+        self.fixed_z = torch.randn(t.grid_size, config.model.latent_dim, generator=self.noise, device=self.device)
+        self.fixed_labels = fixed_labels(t.grid_size, data.num_classes).to(self.device) if self.variant.conditional else None
+        self.step = 0
+        self.total_steps = total_steps(config, len(data))
+        self.images_per_step = t.batch * t.n_critic
+        self.log = MetricsLog(run.path)
+
+    # --- one iteration ---------------------------------------------------------------------------
+
+    def latent(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        z = torch.randn(n, self.config.model.latent_dim, generator=self.noise, device=self.device)
+        return z, self.variant.sample_labels(n, self.noise, self.device)
+
+    def discriminator_step(self) -> dict[str, torch.Tensor]:
+        real, real_labels = self.sampler.next(self.memory_format)
+        z, fake_labels = self.latent(len(real))
+        with self.precision.autocast():
+            with torch.no_grad():
+                fake = self.G(z, fake_labels)
+            loss, stats = self.variant.discriminator_loss(self.D, real, real_labels, fake, fake_labels)
+        self.precision.backward_and_step(loss, self.opt_d)
+        self.variant.after_discriminator_step(self.D)
+        return stats
+
+    def generator_step(self) -> dict[str, torch.Tensor]:
+        z, labels = self.latent(self.config.train.batch)
+        self.D.requires_grad_(False)  # G's loss needs D's input gradient, not its weight gradients
+        with self.precision.autocast():
+            fake = self.G(z, labels)
+            loss, stats = self.variant.generator_loss(self.D, fake, labels)
+        self.precision.backward_and_step(loss, self.opt_g)
+        self.D.requires_grad_(True)
+        return stats
+
+    def train_step(self) -> dict[str, torch.Tensor]:
+        stats: dict[str, torch.Tensor] = {}
+        for _ in range(self.config.train.n_critic):
+            stats.update(self.discriminator_step())
+        for _ in range(self.config.train.g_steps):
+            stats.update(self.generator_step())
+        return stats
+
+    # --- the loop --------------------------------------------------------------------------------
+
+    def fit(self) -> RunDir:
+        t = self.config.train
+        bar = tqdm(total=self.total_steps, initial=self.step, desc=f"training {self.config.model.name}",
+                   unit="step", disable=not self.progress, dynamic_ncols=True)
+        last_time, last_step = time.perf_counter(), self.step
+        try:
+            while self.step < self.total_steps:
+                stats = self.train_step()
+                self.step += 1
+                bar.update(1)
+                done = self.step == self.total_steps
+                if self.step % t.log_every == 0 or done:
+                    now = time.perf_counter()
+                    speed = (self.step - last_step) * self.images_per_step / max(now - last_time, 1e-9)
+                    self.record(stats, speed, bar)
+                    last_time, last_step = now, self.step
+                if self.step % t.sample_every == 0 or done:
+                    self.save_samples()
+                if self.step % t.checkpoint_every == 0 or done:
+                    self.save_checkpoint()
+        finally:
+            bar.close()
+            self.log.close()
+        self.finish()
+        return self.run
+
+    def record(self, stats: dict[str, torch.Tensor], images_per_second: float, bar) -> None:
+        names = list(stats)
+        values = torch.stack([stats[n].float() for n in names]).tolist() if names else []  # one host sync
+        row = dict(zip(names, values))
+        row["images_per_second"] = images_per_second
+        row["epoch"] = self.sampler.epoch
+        self.log.log(self.step, row)
+        shown = {k: f"{v:.3f}" for k, v in row.items() if k in ("loss_d", "loss_g", "d_real", "d_fake")}
+        bar.set_postfix(shown | {"img/s": f"{images_per_second:.0f}"}, refresh=False)
+
+    # --- artefacts -------------------------------------------------------------------------------
+
+    def sampling_generator(self) -> nn.Module:
+        return self.G
+
+    @torch.no_grad()
+    def sample_grid(self) -> torch.Tensor:
+        G = self.sampling_generator()
+        was_training = G.training
+        G.eval()
+        with self.precision.autocast():
+            images = G(self.fixed_z, self.fixed_labels)
+        G.train(was_training)
+        return to_uint8(images)
+
+    def save_samples(self) -> Path:
+        self.run.samples.mkdir(parents=True, exist_ok=True)
+        path = self.run.samples / f"step_{self.step:08d}.png"
+        make_grid(self.sample_grid(), columns=GRID_COLUMNS).save(path)
+        return path
+
+    def state_dict(self) -> dict:
+        state = {
+            "step": self.step,
+            "generator": self.G.state_dict(),
+            "discriminator": self.D.state_dict(),
+            "optimizer_g": self.opt_g.state_dict(),
+            "optimizer_d": self.opt_d.state_dict(),
+            "sampler": self.sampler.state_dict(),
+            "noise_rng": self.noise.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "fixed_z": self.fixed_z,
+            "variant": self.variant.state_dict(),
+            "artgan_version": __version__,
+        }
+        if self.device.type == "cuda":
+            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.step = state["step"]
+        self.G.load_state_dict(state["generator"])
+        self.D.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["optimizer_g"])
+        self.opt_d.load_state_dict(state["optimizer_d"])
+        self.sampler.load_state_dict(state["sampler"])
+        self.noise.set_state(state["noise_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        if "cuda_rng" in state and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["cuda_rng"], self.device)
+        self.fixed_z = state["fixed_z"].to(self.device)
+        self.variant.load_state_dict(state["variant"])
+
+    def save_checkpoint(self) -> Path:
+        path = checkpoint_path(self.run.checkpoints, self.step)
+        save_checkpoint(path, self.state_dict())
+        prune_checkpoints(self.run.checkpoints, self.config.train.keep_checkpoints)
+        return path
+
+    def resume(self) -> bool:
+        """Continue from the newest checkpoint; False when there is none (a fresh start)."""
+        latest = self.run.latest_checkpoint()
+        if latest is None:
+            return False
+        self.load_state_dict(load_checkpoint(latest))
+        self.log.truncate_after(self.step)
+        return True
+
+    def finish(self) -> None:
+        """Final grid, training curves and the timelapse of every fixed-noise grid so far."""
+        upscale(make_grid(self.sample_grid(), columns=GRID_COLUMNS)).save(self.run.path / "samples.png")
+        plot_training_curves(read_metrics(self.run.path), self.run.path / "training_curves.png")
+        save_timelapse(sorted(self.run.samples.glob("step_*.png")), self.run.path / "timelapse.gif")

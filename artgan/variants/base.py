@@ -1,0 +1,88 @@
+"""The plug-in seam between a GAN variant and the one training loop.
+
+A variant says which networks it trains, with which optimisers, and how its two losses are
+computed; the trainer owns everything else (batches, scheduling, precision, logging,
+checkpoints). This follows StyleGAN2-ADA's ``Loss`` object: the loop never asks which variant
+it is running.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from artgan.config import Config
+from artgan.models import DCGANDiscriminator, DCGANGenerator
+
+# (loss to back-propagate, detached statistics to log such as d_real = mean D(x))
+LossOutput = tuple[torch.Tensor, dict[str, torch.Tensor]]
+
+
+class Variant:
+    """Base class: DCGAN networks and Adam/RMSprop from the config; subclasses define the losses."""
+
+    name: ClassVar[str] = ""
+    paper: ClassVar[str] = ""
+    conditional: ClassVar[bool] = False  # True: needs class labels, G and D take them
+    defaults: ClassVar[dict[str, dict[str, Any]]] = {}  # config overrides, e.g. {"train": {"lr_d": 5e-5}}
+
+    def __init__(self, config: Config, channels: int, num_classes: int = 0):
+        self.config = config
+        self.channels = channels
+        self.num_classes = num_classes
+        self.size = config.data.size
+
+    # --- networks and optimisers ---------------------------------------------------------------
+
+    def build_generator(self) -> nn.Module:
+        m = self.config.model
+        return DCGANGenerator(m.latent_dim, self.channels, self.size, m.g_width, m.extra_layers)
+
+    def build_discriminator(self) -> nn.Module:
+        m = self.config.model
+        return DCGANDiscriminator(self.channels, self.size, m.d_width, m.extra_layers)
+
+    def build_optimizers(self, generator: nn.Module, discriminator: nn.Module):
+        t = self.config.train
+        return make_optimizer(generator, t.optimizer, t.lr_g, t), make_optimizer(discriminator, t.optimizer, t.lr_d, t)
+
+    # --- losses: the whole difference between variants ------------------------------------------
+
+    def discriminator_loss(self, D: nn.Module, real: torch.Tensor, real_labels: torch.Tensor | None,
+                           fake: torch.Tensor, fake_labels: torch.Tensor | None) -> LossOutput:
+        raise NotImplementedError
+
+    def generator_loss(self, D: nn.Module, fake: torch.Tensor, fake_labels: torch.Tensor | None) -> LossOutput:
+        raise NotImplementedError
+
+    def after_discriminator_step(self, D: nn.Module) -> None:
+        """Called after each D update (WGAN clips its weights here)."""
+
+    # --- what the generator is fed -------------------------------------------------------------
+
+    def sample_labels(self, n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor | None:
+        """Uniformly drawn classes for conditional variants; None otherwise."""
+        if not self.conditional:
+            return None
+        return torch.randint(0, self.num_classes, (n,), generator=generator, device=device)
+
+    def state_dict(self) -> dict:
+        """Anything the variant keeps between steps (e.g. a replay buffer) that a checkpoint must hold."""
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+def make_optimizer(module: nn.Module, kind: str, lr: float, t) -> torch.optim.Optimizer:
+    # foreach=True: one fused kernel launch per parameter group instead of one per tensor.
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(module.parameters(), lr=lr, foreach=True)
+    return torch.optim.Adam(module.parameters(), lr=lr, betas=(t.beta1, t.beta2), foreach=True)
+
+
+def mean_sigmoid(logits: torch.Tensor) -> torch.Tensor:
+    """D's mean probability of 'real', the D(x) / D(G(z)) curves every report plotted."""
+    return torch.sigmoid(logits.detach().float()).mean()

@@ -1,0 +1,64 @@
+"""Image grids, PNG files and the training timelapse GIF, with PIL only."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2, background: int = 255) -> Image.Image:
+    """uint8 (N, C, H, W) -> one PIL image with the N tiles on a near-square grid."""
+    images = images.detach().cpu()
+    n, channels, height, width = images.shape
+    columns = columns or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    canvas = np.full((padding + rows * (height + padding), padding + columns * (width + padding), channels),
+                     background, dtype=np.uint8)
+    for index, image in enumerate(images.permute(0, 2, 3, 1).numpy()):
+        top = padding + (index // columns) * (height + padding)
+        left = padding + (index % columns) * (width + padding)
+        canvas[top:top + height, left:left + width] = image
+    return to_pil(canvas)
+
+
+def to_pil(array: np.ndarray) -> Image.Image:
+    """HxWxC uint8 -> PIL ('L' for one channel)."""
+    return Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
+
+
+def upscale(image: Image.Image, min_side: int = 256) -> Image.Image:
+    """Nearest-neighbour enlarge small grids so a 16px sample is not a smudge in a viewer."""
+    factor = max(1, math.ceil(min_side / min(image.size)))
+    return image.resize((image.width * factor, image.height * factor), Image.Resampling.NEAREST) if factor > 1 else image
+
+
+def save_images(images: torch.Tensor, directory: Path, prefix: str = "", start: int = 0) -> list[Path]:
+    """Each uint8 (C, H, W) image as its own PNG: ``{prefix}{index:05d}.png``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for offset, image in enumerate(images.detach().cpu().permute(0, 2, 3, 1).numpy()):
+        path = directory / f"{prefix}{start + offset:05d}.png"
+        to_pil(image).save(path)
+        paths.append(path)
+    return paths
+
+
+def save_timelapse(frames: list[Path], path: Path, seconds: float = 8.0, max_frames: int = 60) -> Path | None:
+    """The fixed-noise grids of a run as an animated GIF; frames are thinned to ``max_frames``."""
+    if not frames:
+        return None
+    if len(frames) > max_frames:
+        picks = np.linspace(0, len(frames) - 1, max_frames).round().astype(int)
+        frames = [frames[i] for i in sorted(set(picks))]
+    images = [Image.open(frame).convert("RGB") for frame in frames]
+    duration = max(40, int(1000 * seconds / len(images)))
+    durations = [duration] * (len(images) - 1) + [2000]  # hold the last frame
+    # An adaptive palette per frame keeps colours right; GIF allows 256 colours per frame.
+    palette_frames = [image.quantize(colors=256, method=Image.Quantize.MEDIANCUT) for image in images]
+    palette_frames[0].save(path, save_all=True, append_images=palette_frames[1:], duration=durations, loop=0)
+    return Path(path)

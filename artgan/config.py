@@ -43,12 +43,13 @@ class DataConfig:
     )
     size: int = option(32, "image side in pixels after resize + centre crop: 16, 32, 64, 128 or 256")
     channels: int = option(0, "1 (grayscale) or 3 (RGB); 0 keeps what the source is")
-    label: str | None = option(None, "label column of a Hugging Face dataset (e.g. style, genre, artist)")
-    image_column: str = option("image", "image column of a Hugging Face dataset")
+    label: str | None = option(None, "label column of a Hugging Face dataset (e.g. style, genre, artist); "
+                                     "default: label, or style for wikiart")
+    image_column: str = option("", "image column of a Hugging Face dataset (default: image, or img for cifar10)")
     split: str = option("train", "split of a Hugging Face dataset")
     classes: list = option([], "keep only these class names (e.g. the report's 7 WikiArt styles)")
     limit: int = option(0, "use at most this many images (0 = all)")
-    cache_dir: str = option("~/.cache/artgan", "where prepared uint8 tensors are cached")
+    cache_dir: str = option("", "where prepared uint8 tensors are cached (default: $ARTGAN_CACHE_DIR or ~/.cache/artgan)")
 
 
 @dataclass

@@ -15,7 +15,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--size", type=int, default=64, help="image side after resize + centre crop")
     parser.add_argument("--channels", type=int, default=0, help="1, 3, or 0 for the source's own")
     parser.add_argument("--label", help="label column (Hugging Face data sets)")
-    parser.add_argument("--image-column", default="image", help="image column (Hugging Face data sets)")
+    parser.add_argument("--image-column", default="", help="image column (Hugging Face data sets; default: image)")
     parser.add_argument("--split", default="train", help="split (Hugging Face data sets)")
     parser.add_argument("--limit", type=int, default=0, help="use at most this many images (0 = all)")
     parser.add_argument("--out", metavar="DIR", default="data-preview", help="where the preview and average image go")

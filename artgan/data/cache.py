@@ -17,6 +17,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from artgan.data.dataset import ImageSet
+from artgan.paths import cache_root
 
 CACHE_VERSION = 1  # bump when preprocessing changes what a cached tensor would hold
 
@@ -27,7 +28,7 @@ def cache_key(fingerprint: str, size: int, channels: int, classes: list[str], li
 
 
 def cache_path(cache_dir: str, key: str) -> Path:
-    return Path(cache_dir).expanduser() / "datasets" / f"{key}.safetensors"
+    return cache_root(cache_dir) / "datasets" / f"{key}.safetensors"
 
 
 def read_cache(path: Path) -> ImageSet | None:

@@ -182,9 +182,8 @@ def load_builtin(name: str, config: DataConfig) -> RawSource:
 @register_source("hf")
 def load_hub(name: str, config: DataConfig) -> RawSource:
     """Any image data set of the Hugging Face hub (or a local copy of one), through `datasets`."""
-    hub_id, image_column, label_column = HUB_ALIASES.get(name, (name, config.image_column, config.label))
-    if name in HUB_ALIASES and config.image_column != "image":
-        image_column = config.image_column
+    hub_id, image_column, label_column = HUB_ALIASES.get(name, (name, "image", None))
+    image_column = config.image_column or image_column
     label_column = config.label if config.label is not None else label_column
     dataset = _load_hub_dataset(hub_id, config)
     columns = list(dataset.features) if dataset.features else []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -166,14 +167,18 @@ def _constant(value: np.ndarray) -> Callable[[], np.ndarray]:
 
 @register_source("builtin")
 def load_builtin(name: str, config: DataConfig) -> RawSource:
-    from artgan.data.builtin_art import STYLES, make_builtin_art
+    """``builtin:art``: the procedural art set, painted lazily so the loader's progress bar shows."""
+    from artgan.data.builtin_art import STYLES, default_per_class, paint
 
     if name != "art":
         raise ArtganError(f"unknown built-in data set {name!r}; the built-in set is builtin:art")
-    size = config.size
-    images, labels, names = make_builtin_art(size=size, seed=0)
-    items = [RawItem(load=_constant(image), label=int(label), name=f"art[{i}]") for i, (image, label) in enumerate(zip(images, labels))]
-    return RawSource(items, len(items), list(names), f"builtin:art:{size}:{len(items)}:{','.join(STYLES)}")
+    size, per_class = config.size, default_per_class(config.size)
+    items = [
+        RawItem(load=partial(paint, STYLES[i % len(STYLES)], i // len(STYLES), size), label=i % len(STYLES),
+                name=f"art[{i}]")
+        for i in range(per_class * len(STYLES))
+    ]
+    return RawSource(items, len(items), list(STYLES), f"builtin:art:v1:{size}:{len(items)}:{','.join(STYLES)}")
 
 
 # --- Hugging Face hub ---------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def circles(rng: np.random.Generator, size: int) -> Canvas:
     centre = rng.uniform(0.3, 0.7, 2)
     radius = np.hypot(y - centre[0], x - centre[1])
     colours = _palette(rng, int(rng.integers(3, 6)))
-    ring = np.floor(radius / rng.uniform(0.06, 0.12)).astype(int) % len(colours)
+    ring = np.floor(radius / rng.uniform(0.07, 0.13)).astype(int) % len(colours)
     return colours[ring]
 
 
@@ -74,7 +74,7 @@ def stripes(rng: np.random.Generator, size: int) -> Canvas:
     angle = rng.uniform(0, np.pi)
     along = x * np.cos(angle) + y * np.sin(angle)
     colours = _palette(rng, int(rng.integers(2, 5)), value=(0.2, 1.0))
-    band = np.floor(along / rng.uniform(0.05, 0.14) + rng.uniform()).astype(int) % len(colours)
+    band = np.floor(along / rng.uniform(0.08, 0.16) + rng.uniform()).astype(int) % len(colours)
     return colours[band]
 
 
@@ -83,9 +83,9 @@ def splatter(rng: np.random.Generator, size: int) -> Canvas:
     ground = _palette(rng, 1, saturation=(0.0, 0.25), value=(0.75, 0.95))[0]
     canvas = np.broadcast_to(ground, (size, size, 3)).copy()
     paints = np.concatenate([_palette(rng, 2, value=(0.3, 0.9)), [[0.05, 0.05, 0.05]]])
-    for _ in range(int(rng.integers(25, 45))):
+    for _ in range(int(rng.integers(15, 30))):
         cy, cx = rng.uniform(0, 1, 2)
-        radius = rng.uniform(0.008, 0.05)
+        radius = rng.uniform(0.02, 0.07)
         mask = np.hypot(y - cy, x - cx) < radius
         if rng.uniform() < 0.3:  # a drip: paint running down from the splash, thinning as it goes
             length = rng.uniform(0.05, 0.3)
@@ -121,11 +121,11 @@ def pointillism(rng: np.random.Generator, size: int) -> Canvas:
     gradient = (corners[0] * (1 - y)[..., None] + corners[1] * y[..., None]) * (1 - 0.5 * x[..., None]) \
         + corners[2] * 0.5 * x[..., None]
     canvas = np.full((size, size, 3), 0.96, np.float32)
-    pitch = rng.uniform(0.07, 0.1)
+    pitch = rng.uniform(0.11, 0.15)
     lattice = np.arange(pitch / 2, 1, pitch)
     cy, cx = np.meshgrid(lattice, lattice, indexing="ij")
     cy, cx = (c.ravel() + rng.uniform(-0.25, 0.25, c.size) * pitch for c in (cy, cx))
-    radius = pitch * rng.uniform(0.3, 0.45)
+    radius = pitch * rng.uniform(0.35, 0.5)
     nearest_y = np.clip(np.round((y - pitch / 2) / pitch), 0, len(lattice) - 1).astype(int)
     nearest_x = np.clip(np.round((x - pitch / 2) / pitch), 0, len(lattice) - 1).astype(int)
     index = nearest_y * len(lattice) + nearest_x

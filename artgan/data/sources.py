@@ -178,7 +178,7 @@ def load_builtin(name: str, config: DataConfig) -> RawSource:
                 name=f"art[{i}]")
         for i in range(per_class * len(STYLES))
     ]
-    return RawSource(items, len(items), list(STYLES), f"builtin:art:v1:{size}:{len(items)}:{','.join(STYLES)}")
+    return RawSource(items, len(items), list(STYLES), f"builtin:art:v2:{size}:{len(items)}:{','.join(STYLES)}")
 
 
 # --- Hugging Face hub ---------------------------------------------------------------------------

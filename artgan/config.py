@@ -62,6 +62,16 @@ class ModelConfig:
     mlp_hidden: int = option(512, "hidden units of the fully-connected GAN")
     mlp_layers: int = option(3, "hidden layers of the fully-connected GAN")
     d_dropout: float = option(0.0, "dropout in the fully-connected discriminator (first report)")
+    # --- GAN variants (issue 3): each read only by the variants it names ---
+    d_norm: str = option("batch", "normalisation in the DCGAN discriminator (wgan-gp defaults to layer: "
+                                  "its penalty is per sample)", choices=("batch", "layer", "instance", "none"))
+    weight_clip: float = option(0.01, "wgan: critic weights are clipped to [-c, c] after every critic step")
+    gp_weight: float = option(10.0, "wgan-gp: gradient penalty weight lambda (Gulrajani et al.)")
+    projection: bool = option(False, "cdcgan: projection discriminator (Miyato & Koyama) instead of label maps")
+    class_weight: float = option(1.0, "acgan/can: weight of the class (or style) losses added to the adversarial ones")
+    ambiguity: str = option("uniform", "can: style-ambiguity loss: cross-entropy to the uniform distribution "
+                                       "(paper), or the per-class binary form (third report)",
+                            choices=("uniform", "binary"))
 
 
 @dataclass
@@ -86,6 +96,21 @@ class TrainConfig:
     checkpoint_every: int = option(500, "checkpoint every N steps (and always at the end)")
     keep_checkpoints: int = option(3, "checkpoints kept on disk (older ones are deleted)")
     grid_size: int = option(64, "images in the fixed-noise sample grid")
+    # --- stabilisers (issue 3): tricks every variant honours where they make sense ---
+    label_smoothing: float = option(0.0, "one-sided label smoothing: D's real targets drawn from [1-s, 1] "
+                                         "(second report: 0.2); BCE variants only")
+    smooth_fake: bool = option(False, "also draw fake targets from [0, s] (the second report's two-sided form)")
+    label_flip: float = option(0.0, "probability of swapping a sample's real/fake target in D's loss; BCE variants only")
+    instance_noise: float = option(0.0, "std of Gaussian noise added to every image D sees, fading linearly to 0")
+    replay: float = option(0.0, "probability that a fake shown to D is an old one from the replay buffer")
+    replay_size: int = option(512, "fakes kept in the experience replay buffer")
+    lr_step: int = option(0, "multiply both learning rates by --lr-gamma every N steps (0 = constant)")
+    lr_gamma: float = option(0.75, "learning-rate decay factor of the step schedule")
+    ema: bool = option(False, "keep an exponential moving average of G for samples and checkpoints")
+    ema_decay: float = option(0.999, "decay of the EMA generator")
+    diffaug: bool = option(False, "DiffAugment (Zhao et al. 2020): augment every image D sees, real and fake")
+    diffaug_policy: list = option(["color", "translation", "cutout"], "DiffAugment transforms, in order")
+    r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (Mescheder et al. 2018)")
 
 
 @dataclass

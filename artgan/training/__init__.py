@@ -18,9 +18,9 @@ __all__ = ["train", "prepare_run", "Trainer", "RunDir"]
 def check_data_fits(config: Config, data: ImageSet) -> None:
     """Refuse, before any training, what would fail or silently do nonsense later."""
     variant = get_variant(config.model.name)
-    if variant.conditional and not data.labelled:
+    if (variant.conditional or variant.uses_labels) and not data.labelled:
         raise ArtganError(
-            f"model {variant.name!r} is conditional and needs class labels, but {config.data.source!r} "
+            f"model {variant.name!r} learns from class labels, but {config.data.source!r} "
             f"has none; use a folder with one sub-folder per class, or an unconditional model such as dcgan"
         )
     if config.train.batch > len(data):

@@ -14,7 +14,9 @@ import torch
 from torch import nn
 
 from artgan.config import Config
+from artgan.errors import ArtganError
 from artgan.models import DCGANDiscriminator, DCGANGenerator
+from artgan.variants.losses import noisy_targets
 
 # (loss to back-propagate, detached statistics to log such as d_real = mean D(x))
 LossOutput = tuple[torch.Tensor, dict[str, torch.Tensor]]
@@ -26,6 +28,8 @@ class Variant:
     name: ClassVar[str] = ""
     paper: ClassVar[str] = ""
     conditional: ClassVar[bool] = False  # True: needs class labels, G and D take them
+    uses_labels: ClassVar[bool] = False  # True: D learns from real labels though G is unconditional (CAN)
+    bce: ClassVar[bool] = True  # real/fake BCE targets, so label smoothing and flipping apply
     defaults: ClassVar[dict[str, dict[str, Any]]] = {}  # config overrides, e.g. {"train": {"lr_d": 5e-5}}
 
     def __init__(self, config: Config, channels: int, num_classes: int = 0):
@@ -33,6 +37,12 @@ class Variant:
         self.channels = channels
         self.num_classes = num_classes
         self.size = config.data.size
+        # The variant's own randomness (label noise, penalty interpolation), checkpointed for exact resume.
+        self.rng = torch.Generator().manual_seed(config.train.seed + 7)
+        t = config.train
+        if not self.bce and (t.label_smoothing > 0 or t.label_flip > 0):
+            raise ArtganError(f"--label-smoothing and --label-flip change BCE targets; model {self.name!r} "
+                              f"has no such targets, so leave them at 0 (or use dcgan, cdcgan, acgan, can)")
 
     # --- networks and optimisers ---------------------------------------------------------------
 
@@ -42,7 +52,7 @@ class Variant:
 
     def build_discriminator(self) -> nn.Module:
         m = self.config.model
-        return DCGANDiscriminator(self.channels, self.size, m.d_width, m.extra_layers)
+        return DCGANDiscriminator(self.channels, self.size, m.d_width, m.extra_layers, norm=m.d_norm)
 
     def build_optimizers(self, generator: nn.Module, discriminator: nn.Module):
         t = self.config.train
@@ -57,6 +67,12 @@ class Variant:
     def generator_loss(self, D: nn.Module, fake: torch.Tensor, fake_labels: torch.Tensor | None) -> LossOutput:
         raise NotImplementedError
 
+    def targets(self, n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """Real and fake BCE targets for D, with --label-smoothing / --label-flip applied."""
+        t = self.config.train
+        real, fake = noisy_targets(n, t.label_smoothing, t.smooth_fake, t.label_flip, self.rng)
+        return real.to(device), fake.to(device)
+
     def after_discriminator_step(self, D: nn.Module) -> None:
         """Called after each D update (WGAN clips its weights here)."""
 
@@ -69,11 +85,12 @@ class Variant:
         return torch.randint(0, self.num_classes, (n,), generator=generator, device=device)
 
     def state_dict(self) -> dict:
-        """Anything the variant keeps between steps (e.g. a replay buffer) that a checkpoint must hold."""
-        return {}
+        """Anything the variant keeps between steps that a checkpoint must hold."""
+        return {"rng": self.rng.get_state()}
 
     def load_state_dict(self, state: dict) -> None:
-        pass
+        if "rng" in state:
+            self.rng.set_state(state["rng"])
 
 
 def make_optimizer(module: nn.Module, kind: str, lr: float, t) -> torch.optim.Optimizer:

@@ -17,6 +17,8 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 import yaml
 
+from artgan.atomic import write_text_atomic
+from artgan.config_limits import check_limits
 from artgan.errors import ArtganError
 
 if sys.version_info >= (3, 11):
@@ -125,7 +127,7 @@ class Config:
     def save(self, path: str | Path) -> None:
         text = "# artgan run configuration: `artgan train --config` this file to run it again\n"
         text += yaml.safe_dump(self.to_dict(), sort_keys=False)
-        Path(path).write_text(text)
+        write_text_atomic(path, text)  # a crash mid-save must not leave half a config
 
 
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
@@ -179,6 +181,7 @@ def build_config(overrides: dict, variant_defaults: dict | None = None) -> Confi
         sections[name] = cls(**kwargs)
     config = Config(**sections)
     _check_choices(config)
+    check_limits(config)
     return config
 
 

@@ -15,7 +15,7 @@ from torch import nn
 from artgan.config import Config
 from artgan.data import to_uint8
 from artgan.errors import ArtganError
-from artgan.training.checkpoint import checkpoint_entries, load_checkpoint
+from artgan.training.checkpoint import checkpoint_entries, load_checkpoint, newest_good_checkpoint
 from artgan.training.precision import resolve_device
 from artgan.training.run_dir import RunDir, open_run
 from artgan.variants import Variant, get_variant
@@ -75,7 +75,7 @@ def load_generator(run_path: str | Path, device: str = "cpu", checkpoint: str | 
     config, info = run.read_config(), run.read_info()
     variant = get_variant(config.model.name)(config, info["channels"], len(info["class_names"] or []))
     generator = variant.build_generator()
-    path = Path(checkpoint) if checkpoint else run.latest_checkpoint()
+    path = Path(checkpoint) if checkpoint else newest_good_checkpoint(run.checkpoints)[0]
     entries = checkpoint_entries(path)
     key = next(k for k in GENERATOR_KEYS if k in entries)
     generator.load_state_dict(load_checkpoint(path, only=key))

@@ -8,7 +8,7 @@ from artgan import __version__
 from artgan.config import Config
 from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
-from artgan.training.run_dir import RunDir, default_run_path
+from artgan.training.run_dir import RunDir, default_run_path, refuse_to_overwrite
 from artgan.training.trainer import Trainer
 from artgan.variants import get_variant
 
@@ -30,9 +30,11 @@ def check_data_fits(config: Config, data: ImageSet) -> None:
 
 
 def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: bool = True) -> tuple[Trainer, ImageSet]:
+    run = RunDir(Path(out) if out else default_run_path(config, resume=resume))
+    if not resume:
+        refuse_to_overwrite(run)  # before any work, and before config.yaml is replaced
     data = load_images(config.data, progress=progress)
     check_data_fits(config, data)
-    run = RunDir(Path(out) if out else default_run_path(config, resume=resume))
     run.path.mkdir(parents=True, exist_ok=True)
     config.save(run.config_file)
     run.write_info({
@@ -46,8 +48,8 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
         "artgan_version": __version__,
     })
     trainer = Trainer(config, run, data, progress=progress)
-    if resume:
-        trainer.resume()
+    if not (resume and trainer.resume()):
+        trainer.log.truncate_after(0)  # a fresh start in a folder a killed run left metrics in
     return trainer, data
 
 

@@ -3,20 +3,28 @@
 No pickle anywhere, so loading a checkpoint from a stranger cannot execute code. A nested state
 (model and optimiser state dicts, RNG states, step counters) is split into a flat dict of tensors
 and a JSON skeleton that says where each tensor goes back.
+
+Each top-level part (``generator``, ``optimizer_d``, ...) carries a sha256 of its tensors and
+skeleton in the file's header, so a checkpoint truncated or bit-flipped on disk is caught on
+load (``CorruptCheckpoint``) instead of silently training on garbage; ``newest_good_checkpoint``
+then falls back to the previous one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import re
-import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save
+
+from artgan.atomic import write_bytes_atomic
+from artgan.errors import ArtganError
 
 CHECKPOINT_PATTERN = re.compile(r"step_(\d+)\.safetensors$")
 
@@ -55,49 +63,82 @@ def unflatten_state(skeleton: Any, tensors: dict[str, torch.Tensor]) -> Any:
     return skeleton
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename, fsync the folder: a crash leaves old or new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+class CorruptCheckpoint(ArtganError):
+    """A checkpoint file that is truncated, damaged, or not an artgan checkpoint at all."""
+
+
+def part_digest(skeleton: Any, tensors: dict[str, torch.Tensor]) -> str:
+    """sha256 of one top-level part: its JSON skeleton, then each of its tensors' name, dtype, shape, bytes."""
+    digest = hashlib.sha256(json.dumps(skeleton, sort_keys=True).encode())
+    for key in sorted(tensors):
+        tensor = tensors[key].detach().cpu().contiguous()
+        digest.update(f"{key}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _part_tensors(tensors: dict[str, torch.Tensor], part: str) -> dict[str, torch.Tensor]:
+    return {k: v for k, v in tensors.items() if k == f"/{part}" or k.startswith(f"/{part}/")}
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
     tensors: dict[str, torch.Tensor] = {}
     skeleton = flatten_state(state, tensors)
-    atomic_write_bytes(Path(path), save(tensors, metadata={"state": json.dumps(skeleton)}))
+    manifest = {part: part_digest(skeleton[part], _part_tensors(tensors, part)) for part in skeleton}
+    metadata = {"state": json.dumps(skeleton), "sha256": json.dumps(manifest)}
+    write_bytes_atomic(Path(path), save(tensors, metadata=metadata))
 
 
 def load_checkpoint(path: Path, only: str | None = None) -> dict:
-    """Load a whole checkpoint, or only one top-level entry (e.g. ``"generator"``) without reading the rest."""
-    with safe_open(str(path), framework="pt") as file:
-        skeleton = json.loads(file.metadata()["state"])
-        if only is not None:
-            skeleton = skeleton[only]
-            wanted = [k for k in file.keys() if k.startswith(f"/{only}/") or k == f"/{only}"]
-        else:
-            wanted = list(file.keys())
-        tensors = {key: file.get_tensor(key) for key in wanted}
-    return unflatten_state(skeleton, tensors)
+    """Load a whole checkpoint, or only one top-level entry (e.g. ``"generator"``) without reading the
+    rest; every part read is checked against its sha256 (``CorruptCheckpoint`` when it differs)."""
+    try:
+        with safe_open(str(path), framework="pt") as file:
+            metadata = file.metadata() or {}
+            skeleton = json.loads(metadata["state"])
+            parts = [only] if only is not None else list(skeleton)
+            wanted = [k for k in file.keys() if only is None or k == f"/{only}" or k.startswith(f"/{only}/")]
+            tensors = {key: file.get_tensor(key) for key in wanted}
+        manifest = json.loads(metadata["sha256"]) if "sha256" in metadata else None  # older checkpoints have none
+        for part in parts:
+            if manifest is not None and manifest.get(part) != part_digest(skeleton[part], _part_tensors(tensors, part)):
+                raise CorruptCheckpoint(f"checkpoint {path} is damaged: its {part!r} does not match its checksum")
+    except (SafetensorError, OSError, ValueError, KeyError, TypeError) as error:  # truncated, garbage, not ours
+        raise CorruptCheckpoint(f"checkpoint {path} cannot be read ({type(error).__name__}: {str(error)[:100]})") from None
+    return unflatten_state(skeleton[only] if only is not None else skeleton, tensors)
+
+
+def newest_good_checkpoint(directory: Path, quarantine: bool = False) -> tuple[Path, dict] | None:
+    """The newest checkpoint that loads and matches its checksums, with its state; None if there is none.
+
+    A damaged one is skipped with a warning; with ``quarantine`` it is also renamed ``*.corrupt`` so
+    that pruning can never delete the good checkpoint behind it while keeping the bad one.
+    """
+    damaged = []
+    for path in reversed(list_checkpoints(directory)):
+        try:
+            return path, load_checkpoint(path)
+        except CorruptCheckpoint as error:
+            damaged.append(path)
+            note = f"; renamed to {path.name}.corrupt" if quarantine else ""
+            warnings.warn(f"{error}; falling back to the previous checkpoint{note}", stacklevel=2)
+            if quarantine:
+                path.rename(path.with_name(path.name + ".corrupt"))
+    if damaged:
+        raise CorruptCheckpoint(
+            f"every checkpoint in {directory} is damaged ({', '.join(p.name for p in damaged)}); "
+            f"start a new run with another --out"
+        )
+    return None
 
 
 def checkpoint_entries(path: Path) -> list[str]:
     """Top-level names in a checkpoint (``generator``, ``step``, ...), read from its header only."""
-    with safe_open(str(path), framework="pt") as file:
-        return list(json.loads(file.metadata()["state"]))
+    try:
+        with safe_open(str(path), framework="pt") as file:
+            return list(json.loads(file.metadata()["state"]))
+    except (SafetensorError, OSError, ValueError, KeyError, TypeError) as error:
+        raise CorruptCheckpoint(f"checkpoint {path} cannot be read ({type(error).__name__}: {str(error)[:100]})") from None
 
 
 def checkpoint_path(directory: Path, step: int) -> Path:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import warnings
 from pathlib import Path
+
+from artgan.atomic import write_text_atomic
 
 
 class MetricsLog:
@@ -28,25 +31,23 @@ class MetricsLog:
 
     def _widen(self, names: list[str]) -> None:
         """Start the file, or rewrite it with extra columns when a new metric (e.g. FID) appears."""
-        rows = []
-        if self.path.exists() and self.columns:
-            with open(self.path, newline="") as file:
-                rows = list(csv.DictReader(file))
-        self.columns = (self.columns or []) + [n for n in names if n not in (self.columns or [])]
-        with open(self.path, "w", newline="") as file:
-            writer = csv.DictWriter(file, self.columns)
-            writer.writeheader()
-            writer.writerows(rows)
+        rows = _complete_rows(self.path)[1:] if self.columns else []
+        old = self.columns or []
+        self.columns = old + [n for n in names if n not in old]
+        self._rewrite([self.columns] + [r + [""] * (len(self.columns) - len(r)) for r in rows])
 
     def truncate_after(self, step: int) -> None:
         """Drop rows logged after ``step``: a resumed run redoes them, and must not log them twice."""
         if not self.path.exists():
             return
-        with open(self.path, newline="") as file:
-            rows = list(csv.reader(file))
-        kept = rows[:1] + [r for r in rows[1:] if r and int(r[0]) <= step]
-        with open(self.path, "w", newline="") as file:
-            csv.writer(file).writerows(kept)
+        rows = _complete_rows(self.path)
+        self._rewrite(rows[:1] + [r for r in rows[1:] if int(r[0]) <= step])
+
+    def _rewrite(self, rows: list[list[str]]) -> None:
+        """Whole-file rewrites are atomic; appends are not, so readers drop a torn last line."""
+        text = io.StringIO()
+        csv.writer(text).writerows(rows)
+        write_text_atomic(self.path, text.getvalue())
 
     def close(self) -> None:
         if self.writer is not None:
@@ -59,15 +60,35 @@ def read_metrics(run_dir: Path) -> dict[str, tuple[list[int], list[float]]]:
     series: dict[str, tuple[list[int], list[float]]] = {}
     if not path.exists():
         return series
-    with open(path, newline="") as file:
-        for row in csv.DictReader(file):
-            step = int(row.pop("step"))
-            for key, value in row.items():
-                if value not in ("", None):
-                    steps, values = series.setdefault(key, ([], []))
-                    steps.append(step)
-                    values.append(float(value))
+    rows = _complete_rows(path)
+    for row in rows[1:]:
+        record = dict(zip(rows[0], row))
+        step = int(record.pop("step"))
+        for key, value in record.items():
+            if value != "":
+                steps, values = series.setdefault(key, ([], []))
+                steps.append(step)
+                values.append(float(value))
     return series
+
+
+def _complete_rows(path: Path) -> list[list[str]]:
+    """Header and whole rows of metrics.csv; a line torn by a crash mid-append (too short, or with
+    a value that is not a number) is dropped instead of breaking the resume or the plots."""
+    with open(path, newline="", errors="replace") as file:
+        rows = list(csv.reader(file))
+    if not rows:
+        return []
+    return rows[:1] + [r for r in rows[1:] if len(r) == len(rows[0]) and _numbers(r)]
+
+
+def _numbers(row: list[str]) -> bool:
+    try:
+        int(row[0])
+        [float(v) for v in row[1:] if v != ""]
+    except ValueError:
+        return False
+    return True
 
 
 def _format(value) -> str:

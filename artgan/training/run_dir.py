@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from artgan.atomic import write_text_atomic
 from artgan.config import Config, config_from_dict
 from artgan.errors import ArtganError
 from artgan.training.checkpoint import list_checkpoints
@@ -60,7 +61,7 @@ class RunDir:
         return json.loads(self.info_file.read_text())
 
     def write_info(self, info: dict) -> None:
-        self.info_file.write_text(json.dumps(info, indent=2) + "\n")
+        write_text_atomic(self.info_file, json.dumps(info, indent=2) + "\n")
 
 
 def open_run(path: str | Path) -> RunDir:
@@ -72,6 +73,16 @@ def open_run(path: str | Path) -> RunDir:
     if run.latest_checkpoint() is None:
         raise ArtganError(f"run {str(path)!r} has no checkpoint yet; train it first (artgan train --out {path})")
     return run
+
+
+def refuse_to_overwrite(run: RunDir) -> None:
+    """A fresh start in a folder that holds a run's checkpoints would bury hours of work under a new one."""
+    latest = run.latest_checkpoint()
+    if latest is not None:
+        raise ArtganError(
+            f"{run.path} already holds a run (newest checkpoint {latest.name}); pass --resume to continue it, "
+            f"or choose a new --out to start another"
+        )
 
 
 def default_run_path(config: Config, root: Path = Path("runs"), resume: bool = False) -> Path:

@@ -18,7 +18,8 @@ from tqdm.auto import tqdm
 from artgan import __version__
 from artgan.config import Config
 from artgan.data import ImageSet, to_uint8
-from artgan.training.checkpoint import checkpoint_path, load_checkpoint, prune_checkpoints, save_checkpoint
+from artgan.atomic import DiskFullError, remove_stale_temp_files, save_image_atomic
+from artgan.training.checkpoint import checkpoint_path, newest_good_checkpoint, prune_checkpoints, save_checkpoint
 from artgan.training.metrics_log import MetricsLog, read_metrics
 from artgan.training.precision import Precision, resolve_device
 from artgan.training.run_dir import RunDir
@@ -156,7 +157,7 @@ class Trainer:
     def save_samples(self) -> Path:
         self.run.samples.mkdir(parents=True, exist_ok=True)
         path = self.run.samples / f"step_{self.step:08d}.png"
-        make_grid(self.sample_grid(), columns=GRID_COLUMNS).save(path)
+        save_image_atomic(make_grid(self.sample_grid(), columns=GRID_COLUMNS), path)
         return path
 
     def state_dict(self) -> dict:
@@ -193,21 +194,32 @@ class Trainer:
 
     def save_checkpoint(self) -> Path:
         path = checkpoint_path(self.run.checkpoints, self.step)
-        save_checkpoint(path, self.state_dict())
+        previous = self.run.latest_checkpoint()
+        try:
+            save_checkpoint(path, self.state_dict())
+        except DiskFullError as error:
+            kept = f"the last good checkpoint {previous} is intact" if previous else "no checkpoint was written yet"
+            raise DiskFullError(f"{error}. Step {self.step} was not saved; {kept}; resume with "
+                                f"`artgan train --out {self.run.path} --resume`") from None
         prune_checkpoints(self.run.checkpoints, self.config.train.keep_checkpoints)
         return path
 
     def resume(self) -> bool:
-        """Continue from the newest checkpoint; False when there is none (a fresh start)."""
-        latest = self.run.latest_checkpoint()
-        if latest is None:
+        """Continue from the newest intact checkpoint; False when there is none (a fresh start).
+
+        A damaged newest checkpoint is renamed ``*.corrupt`` (with a warning) and the one before it
+        is used; temp files of a write that a crash cut short are removed.
+        """
+        remove_stale_temp_files(self.run.checkpoints)
+        found = newest_good_checkpoint(self.run.checkpoints, quarantine=True)
+        if found is None:
             return False
-        self.load_state_dict(load_checkpoint(latest))
+        self.load_state_dict(found[1])
         self.log.truncate_after(self.step)
         return True
 
     def finish(self) -> None:
         """Final grid, training curves and the timelapse of every fixed-noise grid so far."""
-        upscale(make_grid(self.sample_grid(), columns=GRID_COLUMNS)).save(self.run.path / "samples.png")
+        save_image_atomic(upscale(make_grid(self.sample_grid(), columns=GRID_COLUMNS)), self.run.path / "samples.png")
         plot_training_curves(read_metrics(self.run.path), self.run.path / "training_curves.png")
         save_timelapse(sorted(self.run.samples.glob("step_*.png")), self.run.path / "timelapse.gif")

@@ -1,0 +1,76 @@
+"""What each config value may be, checked once before any work starts.
+
+The types are checked where the config is built (``artgan.config._coerce``); this table adds the
+ranges, so that ``--batch 0``, ``--lr-d -1`` or ``steps: -5`` in a config file stop with one line
+naming the option, the value and what is valid, instead of a stack trace an hour into a run.
+A section added later (a new issue's options) adds its rows here; options without a row are
+accepted as their type allows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Callable
+
+from artgan.errors import ArtganError
+
+# (is the value valid?, what is valid, in words)
+Limit = tuple[Callable[[Any], bool], str]
+
+
+def at_least(low: float) -> Limit:
+    return (lambda v: v >= low), f"a number >= {low:g}"
+
+
+def positive() -> Limit:
+    return (lambda v: math.isfinite(v) and v > 0), "a finite number > 0"
+
+
+def within(low: float, high: float, closed_high: bool = False) -> Limit:
+    bracket = "]" if closed_high else ")"
+    return (lambda v: low <= v <= high if closed_high else low <= v < high), f"in [{low:g}, {high:g}{bracket}"
+
+
+# data.size and data.channels are checked by artgan.data.load_images, first thing, with their own words.
+LIMITS: dict[str, Limit] = {
+    "data.limit": at_least(0),
+    "model.latent_dim": at_least(1),
+    "model.g_width": at_least(1),
+    "model.d_width": at_least(1),
+    "model.extra_layers": at_least(0),
+    "model.mlp_hidden": at_least(1),
+    "model.mlp_layers": at_least(1),
+    "model.d_dropout": within(0, 1),
+    "train.steps": at_least(1),
+    "train.epochs": (lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = use --steps)"),
+    "train.batch": at_least(1),
+    "train.lr_g": positive(),
+    "train.lr_d": positive(),
+    "train.beta1": within(0, 1),
+    "train.beta2": within(0, 1),
+    "train.n_critic": at_least(1),
+    "train.g_steps": at_least(1),
+    "train.seed": (lambda v: 0 <= v < 2**63 - 1, "an integer from 0 to 2**63 - 2"),
+    "train.sample_every": at_least(1),
+    "train.log_every": at_least(1),
+    "train.checkpoint_every": at_least(1),
+    "train.keep_checkpoints": at_least(1),
+    "train.grid_size": at_least(1),
+}
+
+
+def check_limits(config) -> None:
+    """Raise ``ArtganError`` for the first value outside its limit, naming flag, value and range."""
+    for name, (valid, description) in LIMITS.items():
+        section, key = name.split(".")
+        value = getattr(getattr(config, section, None), key, None)
+        if value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, float) and math.isnan(value) or not valid(value):
+            raise ArtganError(f"option {name} ({_flag(getattr(config, section), key)}) must be {description}, got {value!r}")
+
+
+def _flag(section, key: str) -> str:
+    field = next(f for f in dataclasses.fields(section) if f.name == key)
+    return field.metadata.get("flag") or "--" + key.replace("_", "-")

@@ -14,7 +14,7 @@ import sys
 from artgan import __version__
 from artgan.errors import ArtganError
 
-COMMANDS = ["train", "generate", "data"]
+COMMANDS = ["train", "generate", "data", "evaluate"]
 
 
 def build_parser() -> argparse.ArgumentParser:

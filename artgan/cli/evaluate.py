@@ -1,0 +1,44 @@
+"""`artgan evaluate`: FID, KID, IS, precision/recall of a run beside an average-image floor and a real ceiling."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "evaluate", help="score a trained run (FID, KID, IS, precision/recall) between a floor and a ceiling",
+        description="Score a run's samples against real images of its data set, beside the average-image and "
+                    "noise floors and the real held-out ceiling. Writes RUN/evaluation/metrics.json "
+                    "(and the HTML report with --report).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("run_dir", metavar="RUN", help="run directory written by `artgan train`")
+    parser.add_argument("--features", choices=("domain", "inception"), default="domain",
+                        help="feature space: 'domain' = a small classifier trained on the run's own data (offline); "
+                             "'inception' = the standard Inception-v3 of published FID/IS figures")
+    parser.add_argument("--n", type=int, default=1000, help="samples per row (capped by the held-out real images)")
+    parser.add_argument("--data", metavar="SOURCE", help="real images to compare with (default: the run's own data set)")
+    parser.add_argument("--classifier", metavar="FILE",
+                        help="domain classifier from `artgan classify train` (default: RUN/evaluation/classifier.safetensors, trained if missing)")
+    parser.add_argument("--classifier-steps", type=int, default=400, help="training steps when the domain classifier is trained here")
+    parser.add_argument("--inception-weights", metavar="FILE", help="Inception-v3 weights file (default: torch hub cache, downloaded once)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the samples and of the real split")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, ...")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from artgan.errors import ArtganError
+    from artgan.evaluation.evaluate import evaluate, format_table, prepare
+
+    if args.n < 10:
+        raise ArtganError(f"--n must be at least 10, got {args.n}")
+    setup = prepare(args.run_dir, args.features, args.data, args.classifier, args.classifier_steps,
+                    args.inception_weights, args.device, args.seed, progress=not args.quiet)
+    result = evaluate(args.run_dir, args.features, args.n, args.seed, progress=not args.quiet, setup=setup)
+    print(f"{result['model']} at step {result['step']}, {result['n']} images per row, features: {result['features']}")
+    print(format_table(result))
+    print(f"wrote {args.run_dir}/evaluation/metrics.json")
+    return 0

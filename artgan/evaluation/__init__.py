@@ -1,0 +1,1 @@
+"""Measuring what a trained model makes: metrics, feature networks, analyses and the HTML report."""

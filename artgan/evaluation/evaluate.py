@@ -1,0 +1,149 @@
+"""`artgan evaluate`: a trained run's samples scored beside a floor and a ceiling, in one feature space.
+
+Rows of the result, all measured against the same real reference images:
+  model                   n samples of the run's generator
+  floor: average image    n copies of the reference set's mean image (the first report's baseline)
+  floor: noise            n images of uniform noise
+  ceiling: real held-out  n real images the reference does not contain
+A model's figure means something only between its floor and its ceiling.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from artgan.data import ImageSet, load_images
+from artgan.errors import ArtganError
+from artgan.evaluation.domain_classifier import accuracy, load_classifier, save_classifier, train_classifier
+from artgan.evaluation.features import DomainFeatures, Features, FeatureNetwork, InceptionFeatures, extract
+from artgan.evaluation.metrics import fid, inception_score, kid, precision_recall
+from artgan.evaluation.split import split_real
+from artgan.generation import LoadedGenerator, load_generator
+from artgan.visual.preview import average_image
+
+MODEL, FLOOR_AVERAGE, FLOOR_NOISE, CEILING = "model", "floor: average image", "floor: noise", "ceiling: real held-out"
+
+
+@dataclass
+class EvaluationSetup:
+    """Everything the metrics need, loaded once: the model, the real split and the feature network."""
+    model: LoadedGenerator
+    reference: ImageSet
+    held_out: ImageSet
+    network: FeatureNetwork
+    reference_features: Features
+    classifier: object | None = None
+    notes: dict = field(default_factory=dict)
+
+
+def run_data(model: LoadedGenerator, source: str | None = None, progress: bool = False) -> ImageSet:
+    """The run's own data set (or ``source``), prepared exactly as it was for training."""
+    config = model.config.data
+    if source:
+        config = type(config)(**{**config.__dict__, "source": source})
+    data = load_images(config, progress=progress)
+    if (data.channels, data.size) != (model.variant.channels, model.config.data.size):
+        raise ArtganError(f"{config.source!r} gives {data.channels}x{data.size}px images but the run makes "
+                          f"{model.variant.channels}x{model.config.data.size}px ones; use the run's own data set")
+    return data
+
+
+def domain_classifier_for(run_path: Path, reference: ImageSet, held_out: ImageSet, steps: int,
+                          progress: bool, path: str | Path | None = None):
+    """The given classifier, or the run's cached one, or a new one trained on the reference half."""
+    cached = Path(path) if path else Path(run_path) / "evaluation" / "classifier.safetensors"
+    if path or cached.is_file():  # a classifier the user names must exist; the run's own is trained once
+        classifier = load_classifier(cached)
+        if (classifier.info.channels, classifier.info.size) != (reference.channels, reference.size):
+            raise ArtganError(f"classifier {str(cached)!r} is for {classifier.info.channels}x{classifier.info.size}px "
+                              f"images, the run makes {reference.channels}x{reference.size}px")
+        return classifier
+    classifier = train_classifier(reference.images, reference.labels if reference.labelled else None,
+                                  reference.class_names, steps=steps, source=reference.source, progress=progress)
+    classifier.info.held_out_accuracy = accuracy(classifier, held_out.images, held_out.labels)
+    save_classifier(classifier, cached)
+    return classifier
+
+
+def prepare(run_path: str | Path, features: str = "domain", source: str | None = None, classifier: str | Path | None = None,
+            classifier_steps: int = 400, inception_weights: str | Path | None = None, device: str = "cpu",
+            seed: int = 0, progress: bool = False) -> EvaluationSetup:
+    model = load_generator(run_path, device=device)
+    reference, held_out = split_real(run_data(model, source, progress), seed=seed)
+    domain = None
+    if features == "domain":
+        domain = domain_classifier_for(Path(run_path), reference, held_out, classifier_steps, progress, classifier)
+        network: FeatureNetwork = DomainFeatures(domain)
+    elif features == "inception":
+        network = InceptionFeatures(inception_weights, device)
+    else:
+        raise ArtganError(f"--features must be domain or inception, got {features!r}")
+    reference_features = extract(network, reference.images, progress=progress, desc="real features")
+    return EvaluationSetup(model, reference, held_out, network, reference_features, domain)
+
+
+def score(reference: Features, candidate: Features, kid_subsets: int = 100) -> dict[str, float]:
+    """Every metric of ``candidate`` against ``reference`` features."""
+    kid_mean, kid_std = kid(reference.vectors, candidate.vectors, subsets=kid_subsets)
+    precision, recall = precision_recall(reference.vectors, candidate.vectors)
+    row = {"fid": fid(reference.vectors, candidate.vectors), "kid": kid_mean, "kid_std": kid_std,
+           "precision": precision, "recall": recall}
+    if candidate.logits is not None:
+        row["is"], row["is_std"] = inception_score(candidate.logits)
+    return row
+
+
+def candidate_images(setup: EvaluationSetup, n: int, seed: int = 0) -> dict[str, torch.Tensor]:
+    """The images of every row: the model's samples, the two floors and the real ceiling, n each."""
+    average = average_image(setup.reference)
+    noise = torch.randint(0, 256, (n, *average.shape), generator=torch.Generator().manual_seed(seed), dtype=torch.uint8)
+    return {
+        MODEL: setup.model.sample(n, seed),
+        FLOOR_AVERAGE: average.expand(n, *average.shape).contiguous(),
+        FLOOR_NOISE: noise,
+        CEILING: setup.held_out.images[:n],
+    }
+
+
+def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed: int = 0, progress: bool = False,
+             setup: EvaluationSetup | None = None, **prepare_options) -> dict:
+    """Score a run and its floor and ceiling; write ``RUN/evaluation/metrics.json`` and return it."""
+    started = time.perf_counter()
+    setup = setup or prepare(run_path, features, seed=seed, progress=progress, **prepare_options)
+    n = min(n, len(setup.held_out))
+    if n < 10:
+        raise ArtganError(f"only {n} held-out real images to compare against; evaluation needs a data set of 20 or more images")
+    rows = {}
+    for name, images in candidate_images(setup, n, seed).items():
+        rows[name] = score(setup.reference_features, extract(setup.network, images, progress=progress, desc=name))
+    result = {
+        "run": str(run_path),
+        "step": setup.model.step,
+        "model": setup.model.variant.name,
+        "features": setup.network.name,
+        "n": n,
+        "reference_images": len(setup.reference),
+        "rows": rows,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    if setup.classifier is not None:
+        result["classifier"] = {"task": setup.classifier.info.task, "held_out_accuracy": setup.classifier.info.held_out_accuracy}
+    out = Path(run_path) / "evaluation"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def format_table(result: dict) -> str:
+    """The rows as a plain-text table: lower FID/KID is better, higher IS/precision/recall is better."""
+    columns = [("fid", "FID"), ("kid", "KID"), ("is", "IS"), ("precision", "precision"), ("recall", "recall")]
+    lines = [f"{'':24s}" + "".join(f"{title:>11s}" for _, title in columns)]
+    for name, row in result["rows"].items():
+        cells = "".join(f"{row[key]:11.4g}" if key in row else f"{'-':>11s}" for key, _ in columns)
+        lines.append(f"{name:24s}{cells}")
+    return "\n".join(lines)

@@ -1,0 +1,54 @@
+"""`artgan evaluate` on a real tiny run: the model sits between its floors and its ceiling."""
+
+import json
+
+import pytest
+
+from artgan.cli import main
+from artgan.evaluation.evaluate import CEILING, FLOOR_AVERAGE, FLOOR_NOISE, MODEL, evaluate, format_table
+
+
+@pytest.fixture(scope="module")
+def result(digits_run, digits_setup):
+    return evaluate(digits_run, n=200, setup=digits_setup)
+
+
+def test_evaluate_writes_every_row_and_metric(result, digits_run):
+    assert set(result["rows"]) == {MODEL, FLOOR_AVERAGE, FLOOR_NOISE, CEILING}
+    for row in result["rows"].values():
+        assert {"fid", "kid", "kid_std", "precision", "recall", "is", "is_std"} <= set(row)
+    assert result["n"] == 200 and result["step"] == 300
+    assert json.loads((digits_run / "evaluation" / "metrics.json").read_text())["rows"] == result["rows"]
+
+
+def test_the_model_sits_between_the_floors_and_the_ceiling(result):
+    rows = result["rows"]
+    for floor in (FLOOR_AVERAGE, FLOOR_NOISE):
+        assert rows[CEILING]["fid"] < rows[MODEL]["fid"] < rows[floor]["fid"]
+        assert rows[CEILING]["kid"] < rows[MODEL]["kid"] < rows[floor]["kid"]
+        assert rows[floor]["is"] < rows[MODEL]["is"] < rows[CEILING]["is"]
+    assert rows[FLOOR_AVERAGE]["is"] == pytest.approx(1.0)  # one image, one prediction
+    assert rows[FLOOR_AVERAGE]["recall"] == 0.0  # n copies of one image cover nothing
+    assert rows[CEILING]["precision"] > 0.7 and rows[CEILING]["recall"] > 0.7
+    assert rows[MODEL]["recall"] > rows[FLOOR_NOISE]["recall"]
+
+
+def test_table_lists_every_row(result):
+    table = format_table(result)
+    assert all(name in table for name in result["rows"]) and "FID" in table.splitlines()[0]
+
+
+def test_cli_evaluate_prints_the_table_and_reuses_the_cached_classifier(digits_run, digits_setup, capsys):
+    assert main(["evaluate", str(digits_run), "--n", "50", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "ceiling: real held-out" in out and "metrics.json" in out
+    assert json.loads((digits_run / "evaluation" / "metrics.json").read_text())["n"] == 50
+
+
+def test_cli_evaluate_errors(digits_run, tmp_path, capsys):
+    assert main(["evaluate", str(digits_run), "--n", "5"]) == 2
+    assert "--n must be at least 10" in capsys.readouterr().err
+    assert main(["evaluate", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["evaluate", str(digits_run), "--classifier", str(tmp_path / "none.safetensors")]) == 2
+    assert "artgan classify train" in capsys.readouterr().err

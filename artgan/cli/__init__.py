@@ -15,6 +15,7 @@ from artgan import __version__
 from artgan.errors import ArtganError
 
 COMMANDS = ["train", "generate", "data", "evaluate"]
+COMMANDS += ["app"]  # web app (issue 6)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -49,7 +50,17 @@ def save_images(images: torch.Tensor, directory: Path, prefix: str = "", start: 
 
 
 def save_timelapse(frames: list[Path], path: Path, seconds: float = 8.0, max_frames: int = 60) -> Path | None:
-    """The fixed-noise grids of a run as an animated GIF; frames are thinned to ``max_frames``."""
+    """The fixed-noise grids of a run as an animated GIF file; see ``timelapse_gif``."""
+    data = timelapse_gif(frames, seconds, max_frames)
+    if data is None:
+        return None
+    Path(path).write_bytes(data)
+    return Path(path)
+
+
+def timelapse_gif(frames: list[Path], seconds: float = 8.0, max_frames: int = 60) -> bytes | None:
+    """Animated GIF bytes of the grids in ``frames``, thinned to ``max_frames``; None when there is none.
+    In memory, so the web app can show a run's timelapse so far without writing into it."""
     if not frames:
         return None
     if len(frames) > max_frames:
@@ -60,5 +71,6 @@ def save_timelapse(frames: list[Path], path: Path, seconds: float = 8.0, max_fra
     durations = [duration] * (len(images) - 1) + [2000]  # hold the last frame
     # An adaptive palette per frame keeps colours right; GIF allows 256 colours per frame.
     palette_frames = [image.quantize(colors=256, method=Image.Quantize.MEDIANCUT) for image in images]
-    palette_frames[0].save(path, save_all=True, append_images=palette_frames[1:], duration=durations, loop=0)
-    return Path(path)
+    buffer = io.BytesIO()
+    palette_frames[0].save(buffer, format="GIF", save_all=True, append_images=palette_frames[1:], duration=durations, loop=0)
+    return buffer.getvalue()

@@ -1,0 +1,90 @@
+"""Widgets and helpers every page shares: the runs folder, the run and class pickers, a cached
+generator, and images turned into things a browser can show or download."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import streamlit as st
+import torch
+from PIL import Image
+
+from artgan.app.runs import RUNS_ENV, RunSummary, find_run, find_runs
+from artgan.visual.grid import to_pil, upscale
+
+MIXED = "mixed (one of each class in turn)"
+
+
+def runs_root() -> Path:
+    return Path(os.environ.get(RUNS_ENV) or "runs").expanduser().resolve()
+
+
+def pick_run(key: str, need_checkpoint: bool = True) -> RunSummary | None:
+    """A select box of the runs under the runs folder; explains what to do when there is none.
+
+    The choice is remembered across pages (one ``run`` entry in the session), so switching from
+    Generate to Explore keeps the same run."""
+    root = runs_root()
+    runs = [run for run in find_runs(root) if run.has_checkpoint or not need_checkpoint]
+    if not runs:
+        st.info(f"No trained run in `{root}` yet. Train one with `artgan train --out {root / 'my-run'}`, "
+                "or start the app on another folder with `artgan app --runs DIR`.")
+        return None
+    names = [run.name for run in runs]
+    remembered = st.session_state.get("run")
+    index = names.index(remembered) if remembered in names else 0
+    labels = {run.name: run.label for run in runs}
+    name = st.selectbox("Run", names, index=index, format_func=labels.get, key=key)
+    st.session_state["run"] = name
+    return find_run(root, name)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the generator...")
+def load_model(path: str, step: int):
+    """The run's generator, loaded once per checkpoint (``step`` keys the cache: a newer
+    checkpoint of a run still training loads afresh)."""
+    from artgan.generation import load_generator
+
+    torch.set_grad_enabled(False)
+    return load_generator(path)
+
+
+def model_for(run: RunSummary):
+    return load_model(str(run.path), run.step)
+
+
+def pick_class(model, key: str, mixed: bool = True) -> str | None:
+    """The class/style to draw for conditional models; None for unconditional ones or 'mixed'."""
+    if not model.conditional or not model.class_names:
+        return None
+    options = ([MIXED] if mixed else []) + list(model.class_names)
+    choice = st.selectbox("Class / style", options, key=key)
+    return None if choice == MIXED else choice
+
+
+def tiles(images: torch.Tensor) -> list[Image.Image]:
+    """uint8 (N, C, H, W) -> N PIL images."""
+    return [to_pil(array) for array in images.permute(0, 2, 3, 1).cpu().numpy()]
+
+
+def show(image: Image.Image, caption: str | None = None, min_side: int = 384) -> None:
+    """Small GAN outputs enlarged with nearest neighbour so their pixels stay crisp."""
+    st.image(upscale(image, min_side), caption=caption, output_format="PNG")
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def zip_of_pngs(images: list[Image.Image], prefix: str = "") -> bytes:
+    """Every image as its own PNG in one zip, built in memory (the app writes no files)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNG is compressed already
+        for index, image in enumerate(images):
+            archive.writestr(f"{prefix}{index:05d}.png", png_bytes(image))
+    return buffer.getvalue()

@@ -1,0 +1,20 @@
+"""The Streamlit script `artgan app` serves: page navigation and nothing else.
+
+Run it through the CLI (`artgan app --runs DIR`), which sets the runs folder and Streamlit's
+server options; `streamlit run artgan/app/main.py` also works and uses ./runs.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from artgan.app.views import generate, monitor
+
+st.set_page_config(page_title="artgan", page_icon=":material/palette:", layout="wide")
+
+PAGES = [
+    st.Page(generate.render, title="Generate", icon=":material/image:", url_path="generate", default=True),
+    st.Page(monitor.render, title="Runs", icon=":material/monitoring:", url_path="runs"),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,40 @@
+"""Generate: a run, a class, a seed and a count in; a grid out, with PNG downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from artgan.app.common import model_for, pick_class, pick_run, png_bytes, show, tiles, zip_of_pngs
+from artgan.app.sessions import GalleryImage, add_to_gallery
+from artgan.visual.grid import make_grid
+
+
+def render() -> None:
+    st.title("Generate")
+    st.caption("Sample a trained run. The same run, class and seed always give the same images.")
+    run = pick_run("generate_run")
+    if run is None:
+        return
+    model = model_for(run)
+    left, middle, right = st.columns(3)
+    with left:
+        class_name = pick_class(model, "generate_class")
+    with middle:
+        seed = int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="generate_seed"))
+    with right:
+        n = st.slider("How many", 1, 64, 16, key="generate_n")
+
+    images = model.sample(n, seed, class_name)
+    grid = make_grid(images)
+    picture = tiles(images)
+    what = class_name or ("mixed classes" if model.conditional else "")
+    show(grid, f"{run.name} · step {run.step} · seed {seed}" + (f" · {what}" if what else ""))
+
+    stem = f"{run.path.name}-seed{seed}" + (f"-{class_name}" if class_name else "")
+    first, second = st.columns(2)
+    first.download_button("Download the grid (PNG)", png_bytes(grid), f"{stem}-grid.png", "image/png",
+                          key="download_grid", on_click="ignore")
+    second.download_button(f"Download the {n} images (zip of PNGs)", zip_of_pngs(picture, f"{stem}-"),
+                           f"{stem}.zip", "application/zip", key="download_images", on_click="ignore")
+    add_to_gallery([GalleryImage(f"{run.name} · seed {seed}{' · ' + class_name if class_name else ''} · #{i}", image)
+                    for i, image in enumerate(picture)])

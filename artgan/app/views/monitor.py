@@ -1,0 +1,97 @@
+"""Runs: every run under the runs folder, and for one of them the latest samples, the timelapse
+so far and the curves, refreshing by itself while it trains."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from artgan.app.common import pick_run, runs_root, show
+from artgan.app.runs import RunSummary, find_runs, read_run
+from artgan.training.metrics_log import read_metrics
+from artgan.visual.grid import timelapse_gif
+
+REFRESH_SECONDS = 5
+CURVE_PANELS = {  # panel title -> which metrics.csv columns it plots (the CLI's training_curves.png panels)
+    "Losses": lambda name: name.startswith("loss"),
+    "Discriminator output: D(x) and D(G(z))": lambda name: name in ("d_real", "d_fake", "d_fake_g"),
+}
+NOT_CURVES = {"images_per_second", "epoch", "lr_g", "lr_d"}
+
+
+def render() -> None:
+    st.title("Runs")
+    runs = find_runs(runs_root())
+    if runs:
+        st.dataframe(runs_table(runs), hide_index=True)
+    run = pick_run("monitor_run", need_checkpoint=False)
+    if run is None:
+        return
+    training = run.state() == "training"
+    auto = st.toggle(f"Refresh every {REFRESH_SECONDS} s", value=training, key="monitor_refresh",
+                     help="on by default while the run is training")
+    st.fragment(run_every=REFRESH_SECONDS if auto else None)(show_run)(run.path, run.name)
+
+
+def runs_table(runs: list[RunSummary]) -> pd.DataFrame:
+    now = time.time()
+    return pd.DataFrame([{
+        "run": run.name, "variant": run.variant, "data": run.source, "size": f"{run.size}px",
+        "classes": len(run.class_names or []), "step": run.step, "of": run.planned_steps or None,
+        "state": run.state(now), "updated": f"{_ago(now - run.updated)} ago",
+    } for run in runs])
+
+
+def show_run(path, name: str) -> None:
+    run = read_run(path, runs_root())  # read afresh on every refresh
+    if run is None:
+        st.warning(f"Run {name!r} is gone or unreadable.")
+        return
+    metrics = read_metrics(run.path)
+    speed = metrics.get("images_per_second", ([], [0.0]))[1][-1]
+    cells = st.columns(4)
+    cells[0].metric("State", run.state())
+    cells[1].metric("Step", f"{run.step}" + (f" / {run.planned_steps}" if run.planned_steps else ""))
+    cells[2].metric("Images / s", f"{speed:.0f}")
+    cells[3].metric("Updated", f"{_ago(time.time() - run.updated)} ago")
+
+    frames = run.sample_frames
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Latest samples")
+        if frames:
+            show(Image.open(frames[-1]), f"fixed noise, {frames[-1].stem.replace('_', ' ')}")
+        else:
+            st.info("No sample grid yet: the trainer writes one every `--sample-every` steps.")
+    with right:
+        st.subheader("Timelapse so far")
+        if len(frames) > 1:
+            st.image(timelapse_gif(frames), caption=f"{len(frames)} grids", width="stretch")
+        else:
+            st.info("The timelapse starts once there are two sample grids.")
+
+    st.subheader("Curves")
+    if not metrics:
+        st.info("No metrics logged yet: the trainer logs every `--log-every` steps.")
+    for title, keys in curve_panels(metrics).items():
+        st.caption(title)
+        st.line_chart(pd.DataFrame({key: pd.Series(metrics[key][1], index=metrics[key][0]) for key in keys}))
+
+
+def curve_panels(metrics: dict) -> dict[str, list[str]]:
+    """Losses, D outputs, then one panel per other metric (FID, IS, ... when the run logs them)."""
+    panels = {title: [name for name in metrics if wanted(name)] for title, wanted in CURVE_PANELS.items()}
+    placed = {name for names in panels.values() for name in names} | NOT_CURVES
+    panels.update({name: [name] for name in metrics if name not in placed})
+    return {title: names for title, names in panels.items() if names}
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 172800 else f"{seconds / 86400:.0f} days"

@@ -1,0 +1,64 @@
+"""`artgan app`: the web app (Streamlit) over a folder of runs."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "app", help="open the web app: generate, explore and stylise art, watch runs train",
+        description="Serve the artgan web app (Streamlit) for the runs under a folder. "
+                    "Needs the app extra: pip install -e '.[app]'.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--runs", default="runs", metavar="DIR", help="folder whose run directories the app offers")
+    parser.add_argument("--port", type=int, default=8501, help="port to serve on")
+    parser.add_argument("--host", default="localhost",
+                        help="address to listen on; 0.0.0.0 makes the app reachable from other machines")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    parser.set_defaults(run=run)
+
+
+def streamlit_command(args: argparse.Namespace) -> list[str]:
+    """The `streamlit run` command line for these options (the runs folder travels in the environment)."""
+    import sys
+    from pathlib import Path
+
+    import artgan.app
+    from artgan.app.uploads import MAX_BYTES
+
+    script = Path(artgan.app.__file__).with_name("main.py")
+    return [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.port", str(args.port), "--server.address", args.host,
+        "--server.headless", str(args.no_browser).lower(),
+        "--server.maxUploadSize", str(MAX_BYTES // 2**20),
+        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+        "--server.fileWatcherType", "none",
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    import importlib.util
+    import os
+    import subprocess
+    from pathlib import Path
+
+    from artgan.app.runs import RUNS_ENV
+    from artgan.errors import ArtganError
+
+    if importlib.util.find_spec("streamlit") is None:
+        raise ArtganError("the web app needs Streamlit; install it with: pip install -e '.[app]'")
+    runs = Path(args.runs).expanduser().resolve()
+    if not runs.is_dir():
+        raise ArtganError(f"runs folder {args.runs!r} does not exist; train a run first "
+                          f"(artgan train --out {Path(args.runs) / 'my-run'}) or pass --runs DIR")
+    if not 0 < args.port < 65536:
+        raise ArtganError(f"--port {args.port} is not a port number (1 to 65535)")
+    print(f"artgan app: serving the runs in {runs} at http://{args.host}:{args.port} (Ctrl+C stops it)")
+    environment = {**os.environ, RUNS_ENV: str(runs)}
+    try:
+        return subprocess.call(streamlit_command(args), env=environment)
+    except KeyboardInterrupt:
+        return 0

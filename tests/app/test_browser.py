@@ -1,0 +1,109 @@
+"""End to end: `artgan app` serves the real Streamlit server and headless Chromium uses each page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMEDRIVER = shutil.which("chromedriver")
+if not (CHROMIUM and CHROMEDRIVER):
+    pytest.skip("needs Chromium and chromedriver (Debian: apt-get install chromium chromium-driver)", allow_module_level=True)
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+WAIT = 90  # seconds: the first page view imports torch and loads a generator on a busy 2-core CI box
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(runs_root, tmp_path_factory):
+    """`artgan app` on a free port, serving ``runs_root``; yields its base URL."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])}
+    with open(log, "w") as output:
+        process = subprocess.Popen([sys.executable, "-m", "artgan", "app", "--runs", str(runs_root), "--port", str(port),
+                                    "--host", "127.0.0.1", "--no-browser"], stdout=output, stderr=subprocess.STDOUT, env=environment)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + WAIT
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.time() > deadline:
+                pytest.fail(f"the app server did not start:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1100"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+def screenshot(browser, name: str, tmp_path: Path) -> Path:
+    """Saved under $ARTGAN_SCREENSHOTS when set (to look at them), else in the test's temp dir."""
+    folder = Path(os.environ.get("ARTGAN_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(folder / f"{name}.png"))
+    return folder / f"{name}.png"
+
+
+def loaded_images(browser, minimum: int = 1):
+    """The page's media images once at least ``minimum`` have arrived and decoded."""
+    def ready(driver):
+        images = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stMain'] img[src*='/media/']")
+        decoded = [image for image in images if driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)]
+        return decoded if len(decoded) >= minimum else False
+    return WebDriverWait(browser, WAIT).until(ready)
+
+
+def page_text(browser) -> str:
+    return browser.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text
+
+
+def test_generate_page_shows_a_generated_grid(server, browser, tmp_path):
+    browser.get(f"{server}/")  # Generate is the home page
+    [image] = loaded_images(browser)
+    assert browser.execute_script("return arguments[0].naturalWidth", image) >= 384  # 16 px tiles, enlarged
+    text = page_text(browser)
+    assert "digits" in text and "Download the grid (PNG)" in text
+    assert "Traceback" not in text and "Page not found" not in browser.find_element(By.TAG_NAME, "body").text
+    screenshot(browser, "generate", tmp_path)
+
+
+def test_runs_page_shows_samples_timelapse_and_curves(server, browser, tmp_path):
+    browser.get(f"{server}/runs")
+    assert len(loaded_images(browser, minimum=2)) >= 2
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']"))
+    assert "finished" in page_text(browser)
+    screenshot(browser, "runs", tmp_path)

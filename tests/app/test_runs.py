@@ -1,0 +1,59 @@
+"""Finding runs under the app's folder, and never outside it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+from artgan.app.runs import find_run, find_runs
+
+
+def test_finds_runs_at_any_depth_newest_first_and_skips_what_is_not_a_run(runs_root, tmp_path):
+    root = tmp_path / "runs"
+    shutil.copytree(runs_root / "digits", root / "old")
+    shutil.copytree(runs_root / "digits", root / "group" / "new")
+    (root / "notes").mkdir()
+    (root / "notes" / "todo.txt").write_text("not a run")
+    (root / "broken").mkdir()
+    (root / "broken" / "run.json").write_text("{not json")
+    (root / "broken" / "config.yaml").write_text("model: {}\n")
+    old = time.time() - 600
+    for path in (root / "old").rglob("*"):
+        os.utime(path, (old, old))
+
+    runs = find_runs(root)
+    assert [run.name for run in runs] == ["group/new", "old"]
+    run = runs[0]
+    assert (run.variant, run.source, run.size, run.channels, run.step, run.planned_steps) == ("dcgan", "sklearn:digits", 16, 1, 4, 4)
+    assert run.class_names == [str(digit) for digit in range(10)]
+    assert len(run.sample_frames) == 2 and run.state() == "finished"
+    assert "group/new" in run.label and "step 4" in run.label
+
+
+def test_a_run_without_its_final_grid_is_training_while_it_changes_then_stopped(runs_root, tmp_path):
+    live = tmp_path / "runs" / "live"
+    shutil.copytree(runs_root / "digits", live)
+    (live / "samples.png").unlink()
+    (live / "metrics.csv").touch()
+    [run] = find_runs(tmp_path / "runs")
+    assert run.state() == "training"
+    assert run.state(now=time.time() + 3600) == "stopped"
+
+
+def test_a_run_with_no_checkpoint_yet_is_listed_with_step_0(runs_root, tmp_path):
+    fresh = tmp_path / "runs" / "fresh"
+    fresh.mkdir(parents=True)
+    for name in ("run.json", "config.yaml"):
+        shutil.copy(runs_root / "digits" / name, fresh / name)
+    [run] = find_runs(tmp_path / "runs")
+    assert run.step == 0 and not run.has_checkpoint and run.sample_frames == []
+
+
+def test_runs_outside_the_root_are_never_offered(runs_root, tmp_path):
+    root = tmp_path / "runs"
+    root.mkdir()
+    os.symlink(runs_root / "digits", root / "elsewhere")  # a link out of the folder
+    assert find_runs(root) == []
+    assert find_run(root, "../digits") is None and find_run(root, str(runs_root / "digits")) is None
+    assert find_runs(tmp_path / "missing") == []

@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from artgan.atomic import write_bytes_atomic
+
 
 def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2, background: int = 255) -> Image.Image:
     """uint8 (N, C, H, W) -> one PIL image with the N tiles on a near-square grid."""
@@ -54,7 +56,7 @@ def save_timelapse(frames: list[Path], path: Path, seconds: float = 8.0, max_fra
     data = timelapse_gif(frames, seconds, max_frames)
     if data is None:
         return None
-    Path(path).write_bytes(data)
+    write_bytes_atomic(path, data)
     return Path(path)
 
 

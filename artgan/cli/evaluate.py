@@ -9,7 +9,7 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="score a trained run (FID, KID, IS, precision/recall) between a floor and a ceiling",
         description="Score a run's samples against real images of its data set, beside the average-image and "
-                    "noise floors and the real held-out ceiling. Writes RUN/evaluation/metrics.json "
+                    "noise floors and the real held-out ceiling. Writes RUN/evaluation/metrics.json and report.html "
                     "(and the HTML report with --report).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -23,6 +23,8 @@ def add_parser(subparsers) -> None:
                         help="domain classifier from `artgan classify train` (default: RUN/evaluation/classifier.safetensors, trained if missing)")
     parser.add_argument("--classifier-steps", type=int, default=400, help="training steps when the domain classifier is trained here")
     parser.add_argument("--inception-weights", metavar="FILE", help="Inception-v3 weights file (default: torch hub cache, downloaded once)")
+    parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=True,
+                        help="also write the self-contained HTML report RUN/evaluation/report.html")
     parser.add_argument("--seed", type=int, default=0, help="seed of the samples and of the real split")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, ...")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -41,4 +43,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{result['model']} at step {result['step']}, {result['n']} images per row, features: {result['features']}")
     print(format_table(result))
     print(f"wrote {args.run_dir}/evaluation/metrics.json")
+    if args.report:
+        from artgan.evaluation.report import write_report
+
+        print(f"wrote {write_report(args.run_dir, setup, result)}")
     return 0

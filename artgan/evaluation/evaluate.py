@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -21,6 +21,7 @@ from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
 from artgan.evaluation.domain_classifier import accuracy, load_classifier, save_classifier, train_classifier
 from artgan.evaluation.features import DomainFeatures, Features, FeatureNetwork, InceptionFeatures, extract
+from artgan.evaluation.memorisation import MemorisationCheck, memorisation_check
 from artgan.evaluation.metrics import fid, inception_score, kid, precision_recall
 from artgan.evaluation.split import split_real
 from artgan.generation import LoadedGenerator, load_generator
@@ -38,7 +39,8 @@ class EvaluationSetup:
     network: FeatureNetwork
     reference_features: Features
     classifier: object | None = None
-    notes: dict = field(default_factory=dict)
+    samples: torch.Tensor | None = None  # the model row's images, kept for the report's figures
+    memorisation: MemorisationCheck | None = None
 
 
 def run_data(model: LoadedGenerator, source: str | None = None, progress: bool = False) -> ImageSet:
@@ -118,9 +120,14 @@ def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed
     n = min(n, len(setup.held_out))
     if n < 10:
         raise ArtganError(f"only {n} held-out real images to compare against; evaluation needs a data set of 20 or more images")
-    rows = {}
-    for name, images in candidate_images(setup, n, seed).items():
-        rows[name] = score(setup.reference_features, extract(setup.network, images, progress=progress, desc=name))
+    rows, features = {}, {}
+    candidates = candidate_images(setup, n, seed)
+    for name, images in candidates.items():
+        features[name] = extract(setup.network, images, progress=progress, desc=name)
+        rows[name] = score(setup.reference_features, features[name])
+    setup.samples = candidates[MODEL]
+    setup.memorisation = memorisation_check(candidates[MODEL], features[MODEL], features[CEILING],
+                                            setup.reference.images, setup.reference_features)
     result = {
         "run": str(run_path),
         "step": setup.model.step,
@@ -129,6 +136,7 @@ def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed
         "n": n,
         "reference_images": len(setup.reference),
         "rows": rows,
+        "memorisation": setup.memorisation.summary(),
         "seconds": round(time.perf_counter() - started, 1),
     }
     if setup.classifier is not None:

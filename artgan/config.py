@@ -113,6 +113,15 @@ class TrainConfig:
     diffaug: bool = option(False, "DiffAugment (Zhao et al. 2020): augment every image D sees, real and fake")
     diffaug_policy: list = option(["color", "translation", "cutout"], "DiffAugment transforms, in order")
     r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (Mescheder et al. 2018)")
+    # --- reliability (issue 8): what happens when training diverges ---
+    on_divergence: str = option("stop", "when losses or gradients become NaN/inf or exceed --divergence-limit: "
+                                        "stop (keeping the last good checkpoint), or rollback to it with lower "
+                                        "learning rates", choices=("stop", "rollback"))
+    rollback_lr_factor: float = option(0.5, "each rollback multiplies both learning rates by this")
+    max_rollbacks: int = option(3, "rollbacks allowed before the run stops anyway")
+    divergence_limit: float = option(1e5, "a loss or gradient norm larger than this counts as divergence "
+                                          "(0: only NaN/inf do)")
+    max_grad_norm: float = option(0.0, "clip G's and D's gradient norms to this (0 = no clipping)")
 
 
 @dataclass

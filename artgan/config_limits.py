@@ -57,6 +57,10 @@ LIMITS: dict[str, Limit] = {
     "train.checkpoint_every": at_least(1),
     "train.keep_checkpoints": at_least(1),
     "train.grid_size": at_least(1),
+    "train.rollback_lr_factor": (lambda v: 0 < v < 1, "in (0, 1)"),
+    "train.max_rollbacks": at_least(0),
+    "train.divergence_limit": (lambda v: v >= 0, "a number >= 0 (0 = only NaN/inf count)"),
+    "train.max_grad_norm": (lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = no clipping)"),
 }
 
 

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except ArtganError as error:
         print(f"artgan: error: {error}", file=sys.stderr)
-        return 2
+        return getattr(error, "exit_code", 2)  # e.g. 130 / 143 for a run stopped by Ctrl-C / SIGTERM
     except KeyboardInterrupt:
         print("artgan: interrupted", file=sys.stderr)
         return 130

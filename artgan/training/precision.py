@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from functools import lru_cache
+from typing import Callable
 
 import torch
 
@@ -62,13 +63,20 @@ class Precision:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype)
 
-    def backward_and_step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
+    def backward_and_step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer,
+                          before_step: Callable[[torch.optim.Optimizer], None] | None = None) -> None:
+        """``before_step(optimizer)`` sees the true (unscaled) gradients, e.g. to measure or clip them."""
         optimizer.zero_grad(set_to_none=True)
         if self.dtype != torch.float16:
             loss.backward()
+            if before_step is not None:
+                before_step(optimizer)
             optimizer.step()
             return
         scaler = self.scalers.setdefault(id(optimizer), torch.amp.GradScaler("cuda"))
         scaler.scale(loss).backward()
+        if before_step is not None:
+            scaler.unscale_(optimizer)
+            before_step(optimizer)
         scaler.step(optimizer)
         scaler.update()

@@ -20,6 +20,8 @@ from artgan.config import Config
 from artgan.data import ImageSet, to_uint8
 from artgan.atomic import DiskFullError, remove_stale_temp_files, save_image_atomic
 from artgan.training.checkpoint import checkpoint_path, newest_good_checkpoint, prune_checkpoints, save_checkpoint
+from artgan.training.divergence import DivergenceGuard, recover_from_divergence, remember_initial_state
+from artgan.training.interrupts import GracefulInterrupts, stop_for_interrupt
 from artgan.training.metrics_log import MetricsLog, read_metrics
 from artgan.training.precision import Precision, resolve_device
 from artgan.training.run_dir import RunDir
@@ -65,6 +67,12 @@ class Trainer:
         self.total_steps = total_steps(config, len(data))
         self.images_per_step = t.batch * t.n_critic
         self.log = MetricsLog(run.path)
+        # Reliability (issue 8): NaN/inf/exploding values are caught before they are saved, and
+        # Ctrl-C / SIGTERM save a checkpoint at the next step boundary.
+        self.guard = DivergenceGuard(t, self.device, {"D": self.opt_d, "G": self.opt_g}, self.precision.dtype == torch.float16)
+        self.base_lrs = (t.lr_g, t.lr_d)  # before any rollback lowers them
+        self.checked_step = 0  # the last step the guard found healthy
+        self.interrupts = GracefulInterrupts()
 
     # --- one iteration ---------------------------------------------------------------------------
 
@@ -79,7 +87,7 @@ class Trainer:
             with torch.no_grad():
                 fake = self.G(z, fake_labels)
             loss, stats = self.variant.discriminator_loss(self.D, real, real_labels, fake, fake_labels)
-        self.precision.backward_and_step(loss, self.opt_d)
+        self.precision.backward_and_step(loss, self.opt_d, self.guard.before_step)
         self.variant.after_discriminator_step(self.D)
         return stats
 
@@ -89,7 +97,7 @@ class Trainer:
         with self.precision.autocast():
             fake = self.G(z, labels)
             loss, stats = self.variant.generator_loss(self.D, fake, labels)
-        self.precision.backward_and_step(loss, self.opt_g)
+        self.precision.backward_and_step(loss, self.opt_g, self.guard.before_step)
         self.D.requires_grad_(True)
         return stats
 
@@ -109,11 +117,20 @@ class Trainer:
                    unit="step", disable=not self.progress, dynamic_ncols=True)
         last_time, last_step = time.perf_counter(), self.step
         try:
+            self.interrupts.install()
+            remember_initial_state(self)
             while self.step < self.total_steps:
                 stats = self.train_step()
+                self.guard.watch_losses(stats)
                 self.step += 1
                 bar.update(1)
                 done = self.step == self.total_steps
+                boundary = done or self.interrupts.signum or any(self.step % n == 0 for n in (t.log_every, t.sample_every, t.checkpoint_every))
+                if boundary:  # the guard costs a host sync, so it is asked only where something is written
+                    if self.guard.diverged():
+                        recover_from_divergence(self, bar)  # stops the run, or rolls back to a good step
+                        continue
+                    self.checked_step = self.step
                 if self.step % t.log_every == 0 or done:
                     now = time.perf_counter()
                     speed = (self.step - last_step) * self.images_per_step / max(now - last_time, 1e-9)
@@ -123,7 +140,10 @@ class Trainer:
                     self.save_samples()
                 if self.step % t.checkpoint_every == 0 or done:
                     self.save_checkpoint()
+                if self.interrupts.signum:
+                    stop_for_interrupt(self)
         finally:
+            self.interrupts.restore()
             bar.close()
             self.log.close()
         self.finish()
@@ -173,6 +193,7 @@ class Trainer:
             "fixed_z": self.fixed_z,
             "variant": self.variant.state_dict(),
             "artgan_version": __version__,
+            "divergence": self.guard.state_dict(),
         }
         if self.device.type == "cuda":
             state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
@@ -191,6 +212,9 @@ class Trainer:
             torch.cuda.set_rng_state(state["cuda_rng"], self.device)
         self.fixed_z = state["fixed_z"].to(self.device)
         self.variant.load_state_dict(state["variant"])
+        if "divergence" in state:  # runs from before the guard have none
+            self.guard.load_state_dict(state["divergence"])
+            self.config.train.lr_g, self.config.train.lr_d = (lr * self.guard.lr_scale for lr in self.base_lrs)
 
     def save_checkpoint(self) -> Path:
         path = checkpoint_path(self.run.checkpoints, self.step)

@@ -1,0 +1,148 @@
+"""The divergence guard: notice NaN/inf or exploding losses and gradients before they are saved.
+
+A GAN that diverges usually does so in one step (a NaN from an fp16 overflow, an exploding
+gradient from a discriminator that got too confident) and then trains on garbage forever while
+every checkpoint overwrites a good one with NaN weights. The guard watches every step on the
+device (no host sync: a per-step ``.item()`` would stall a GPU), and the trainer asks it once per
+log / sample / checkpoint boundary whether anything went wrong since the last boundary. If so,
+nothing of the bad stretch is written, and the run either stops with a message saying what to
+try, or (``--on-divergence rollback``) reloads the last good checkpoint with lower learning rates.
+
+Gradients are watched through ``Precision.backward_and_step``'s ``before_step`` hook, which also
+clips them when ``--max-grad-norm`` is set. Under fp16 a non-finite gradient is the GradScaler's
+normal overflow signal (it skips that step and lowers its scale), so only losses count there.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+
+import torch
+from tqdm.auto import tqdm
+
+from artgan.config import TrainConfig
+from artgan.errors import ArtganError
+from artgan.training.checkpoint import newest_good_checkpoint
+
+
+class TrainingDiverged(ArtganError):
+    """Raised when the run stops because of divergence; the last good checkpoint is untouched."""
+
+
+class DivergenceGuard:
+    def __init__(self, t: TrainConfig, device: torch.device, optimizers: dict[str, torch.optim.Optimizer],
+                 fp16: bool = False):
+        self.limit = t.divergence_limit if t.divergence_limit > 0 else math.inf
+        self.max_grad_norm = t.max_grad_norm
+        self.names = {id(optimizer): name for name, optimizer in optimizers.items()}
+        self.watch_gradient_values = not fp16
+        self.tripped = torch.zeros((), dtype=torch.bool, device=device)
+        self.last: dict[str, torch.Tensor] = {}  # latest value of every watched quantity, for the message
+        self.rollbacks = 0
+        self.lr_scale = 1.0  # product of every rollback's --rollback-lr-factor
+
+    def watch_losses(self, stats: dict[str, torch.Tensor]) -> None:
+        """Every statistic must be finite; a loss must also stay within --divergence-limit."""
+        for name, value in stats.items():
+            value = value.detach().float()
+            bad = ~torch.isfinite(value)
+            if name.startswith("loss"):
+                bad = bad | (value.abs() > self.limit)
+            self.tripped |= bad
+            self.last[name] = value
+
+    def before_step(self, optimizer: torch.optim.Optimizer) -> None:
+        """Called between backward and the optimiser step: measure (and clip) the gradient norm."""
+        params = [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+        if not params:
+            return
+        norm = torch.nn.utils.get_total_norm([p.grad for p in params], foreach=True)
+        if self.max_grad_norm > 0:
+            torch.nn.utils.clip_grads_with_norm_(params, self.max_grad_norm, norm, foreach=True)
+        if self.watch_gradient_values:
+            self.tripped |= ~torch.isfinite(norm) | (norm > self.limit)
+        self.last[f"grad_norm_{self.names.get(id(optimizer), 'model')}"] = norm.detach()
+
+    def diverged(self) -> bool:
+        """One host sync: did anything go wrong since the last ``reset``?"""
+        return bool(self.tripped.item())
+
+    def reset(self) -> None:
+        self.tripped.zero_()
+
+    def describe(self) -> str:
+        """What the watched quantities were when the guard looked, worst first."""
+        values = {name: float(value) for name, value in self.last.items()}
+        bad = [n for n, v in values.items() if not math.isfinite(v) or (n.startswith(("loss", "grad")) and abs(v) > self.limit)]
+        shown = bad + [n for n in values if n not in bad][: max(0, 4 - len(bad))]
+        return ", ".join(f"{n} = {values[n]:.4g}" for n in shown)
+
+    def state_dict(self) -> dict:
+        return {"rollbacks": self.rollbacks, "lr_scale": self.lr_scale}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.rollbacks, self.lr_scale = state["rollbacks"], state["lr_scale"]
+
+
+def advice(t: TrainConfig) -> str:
+    """What to try, most likely first, skipping what the run already does."""
+    tips = []
+    if t.on_divergence != "rollback":
+        tips.append("--on-divergence rollback (restart from the last good checkpoint with lower learning rates)")
+    tips.append(f"lower learning rates (e.g. --lr-d {t.lr_d / 2:g} --lr-g {t.lr_g / 2:g})")
+    if t.max_grad_norm <= 0:
+        tips.append("--max-grad-norm 10")
+    if t.precision in ("auto", "fp16"):
+        tips.append("--precision fp32")
+    return "try " + "; ".join(tips)
+
+
+def recover_from_divergence(trainer, bar) -> None:
+    """Stop with what happened and what to try, or roll back to the last good state with lower LRs.
+
+    Nothing after ``trainer.checked_step`` was written, because the guard is asked before every
+    log row, sample grid and checkpoint, so the newest checkpoint on disk is always a healthy one.
+    """
+    t = trainer.config.train
+    what = f"between step {trainer.checked_step} and {trainer.step}: {trainer.guard.describe()}"
+    if t.on_divergence == "stop" or trainer.guard.rollbacks >= t.max_rollbacks:
+        latest = trainer.run.latest_checkpoint()
+        kept = f"the last good checkpoint {latest} is kept" if latest else "no checkpoint had been written yet"
+        tried = f" after {trainer.guard.rollbacks} rollback(s)" if trainer.guard.rollbacks else ""
+        raise TrainingDiverged(f"training diverged{tried} {what}. Nothing from those steps was saved; {kept}; "
+                               f"{advice(t)}")
+    rollback(trainer)
+    tqdm.write(f"artgan: training diverged {what}; rolled back to step {trainer.step} with learning rates "
+               f"x{trainer.guard.lr_scale:g} (rollback {trainer.guard.rollbacks} of {t.max_rollbacks})", file=sys.stderr)
+    bar.n = trainer.step
+    bar.refresh()
+
+
+def remember_initial_state(trainer) -> None:
+    """Rollback needs a state to go back to before the first checkpoint exists: keep one in memory."""
+    if trainer.config.train.on_divergence == "rollback" and trainer.run.latest_checkpoint() is None:
+        trainer.initial_state = copy.deepcopy(trainer.state_dict())
+
+
+def rollback(trainer) -> None:
+    """Reload the newest intact checkpoint (or the run's start) and scale learning rates down.
+
+    The scale is kept in the checkpoint and in the config's lr_g/lr_d, so a learning-rate schedule
+    that recomputes rates from the config (``--lr-step``) keeps the lowered rates too.
+    """
+    found = newest_good_checkpoint(trainer.run.checkpoints, quarantine=True)
+    state = found[1] if found else trainer.initial_state
+    scale = trainer.guard.lr_scale * trainer.config.train.rollback_lr_factor
+    rollbacks = trainer.guard.rollbacks + 1
+    trainer.load_state_dict(state)  # restores the scale the state was saved with
+    ratio = scale / trainer.guard.lr_scale
+    for optimizer in (trainer.opt_g, trainer.opt_d):
+        for group in optimizer.param_groups:
+            group["lr"] *= ratio
+    trainer.guard.rollbacks, trainer.guard.lr_scale = rollbacks, scale
+    trainer.config.train.lr_g, trainer.config.train.lr_d = (lr * scale for lr in trainer.base_lrs)
+    trainer.guard.reset()
+    trainer.checked_step = trainer.step
+    trainer.log.truncate_after(trainer.step)

@@ -1,0 +1,67 @@
+"""Ctrl-C and SIGTERM end a run at the next step boundary, after saving a checkpoint.
+
+The first signal only sets a flag: the step in flight finishes, the trainer saves, and the run
+exits with the shell's convention for that signal (130 for SIGINT, 143 for SIGTERM, as cluster
+schedulers and ``timeout`` expect), telling the user the one command that continues it. A second
+signal means "now": it raises ``KeyboardInterrupt`` at once (atomic writes leave no half files).
+Handlers are installed only in the main thread; elsewhere (a web app's worker) they are skipped.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+from artgan.errors import ArtganError
+
+SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
+
+
+class TrainingInterrupted(ArtganError):
+    """The run was stopped by a signal after saving; ``exit_code`` is 128 + the signal number."""
+
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
+        self.exit_code = 128 + signum
+
+
+class GracefulInterrupts:
+    """``install()`` before the loop, ``restore()`` after it; ``signum`` says a stop was asked for."""
+
+    def __init__(self):
+        self.signum: int | None = None
+        self.previous: dict[int, object] = {}
+
+    def _handle(self, signum, frame) -> None:
+        if self.signum is not None:
+            raise KeyboardInterrupt  # a second signal: stop now
+        self.signum = signum
+
+    def install(self) -> None:
+        self.signum = None
+        if threading.current_thread() is threading.main_thread():
+            for signum in SIGNAL_NAMES:
+                self.previous[signum] = signal.signal(signum, self._handle)
+
+    def restore(self) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        self.previous.clear()
+
+    @property
+    def name(self) -> str:
+        return SIGNAL_NAMES.get(self.signum, f"signal {self.signum}")
+
+
+def stop_for_interrupt(trainer) -> None:
+    """Save at this step boundary (unless the loop just did) and end the run, saying how to go on."""
+    from artgan.training.checkpoint import checkpoint_path
+
+    path = checkpoint_path(trainer.run.checkpoints, trainer.step)
+    if not path.exists():
+        path = trainer.save_checkpoint()
+    raise TrainingInterrupted(
+        f"stopped by {trainer.interrupts.name} at step {trainer.step} of {trainer.total_steps}; saved {path}. "
+        f"Continue with: artgan train --out {trainer.run.path} --resume",
+        trainer.interrupts.signum,
+    )

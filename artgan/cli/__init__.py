@@ -16,7 +16,7 @@ from artgan.errors import ArtganError
 
 COMMANDS = ["train", "generate", "data", "evaluate"]
 COMMANDS += ["app"]  # web app (issue 6)
-COMMANDS += ["show"]  # visual analyses (issue 4)
+COMMANDS += ["show", "classify"]  # visual analyses, domain classifier and GAN-train/test (issue 4)
 
 
 def build_parser() -> argparse.ArgumentParser:

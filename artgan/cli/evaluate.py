@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(args.run_dir, args.features, args.n, args.seed, progress=not args.quiet, setup=setup)
     print(f"{result['model']} at step {result['step']}, {result['n']} images per row, features: {result['features']}")
     print(format_table(result))
+    if "gan_train_test" in result:
+        from artgan.evaluation.classifier import format_gan_train_test
+
+        print("\nGAN-test / GAN-train (Shmelkov et al. 2018):\n" + format_gan_train_test(result["gan_train_test"]))
     print(f"wrote {args.run_dir}/evaluation/metrics.json")
     if args.report:
         from artgan.evaluation.report import write_report

@@ -99,12 +99,23 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor | None, class_na
 
 
 @torch.no_grad()
-def accuracy(model: DomainClassifier, images: torch.Tensor, labels: torch.Tensor | None, batch: int = 512) -> float:
+def predict(model: DomainClassifier, images: torch.Tensor, batch: int = 512) -> torch.Tensor:
+    """Predicted class of every uint8 image, (N,)."""
+    return torch.cat([model(images[i:i + batch])[1].argmax(1) for i in range(0, len(images), batch)])
+
+
+def accuracy(model: DomainClassifier, images: torch.Tensor, labels: torch.Tensor | None) -> float:
     """Share of ``images`` classified as ``labels`` (or, for the rotation task, whose turn is recognised)."""
     if model.info.task == "rotation":
         images, labels = rotations(images)
-    predictions = torch.cat([model(images[i:i + batch])[1].argmax(1) for i in range(0, len(images), batch)])
-    return (predictions == labels).double().mean().item()
+    return (predict(model, images) == labels).double().mean().item()
+
+
+def per_class_accuracy(model: DomainClassifier, images: torch.Tensor, labels: torch.Tensor) -> list[float]:
+    """Accuracy on the images of each class (the recall of each class), NaN for a class with no image."""
+    correct = predict(model, images) == labels
+    return [correct[labels == c].double().mean().item() if (labels == c).any() else float("nan")
+            for c in range(model.info.num_classes)]
 
 
 def save_classifier(model: DomainClassifier, path: str | Path) -> Path:

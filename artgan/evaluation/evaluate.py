@@ -19,8 +19,9 @@ import torch
 
 from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
-from artgan.evaluation.domain_classifier import accuracy, load_classifier, save_classifier, train_classifier
-from artgan.evaluation.features import DomainFeatures, Features, FeatureNetwork, InceptionFeatures, extract
+from artgan.evaluation.classifier import gan_train_test
+from artgan.evaluation.domain_classifier import DomainClassifier, accuracy, load_classifier, save_classifier, train_classifier
+from artgan.evaluation.features import DomainFeatures, FeatureNetwork, Features, InceptionFeatures, extract
 from artgan.evaluation.memorisation import MemorisationCheck, memorisation_check
 from artgan.evaluation.metrics import fid, inception_score, kid, precision_recall
 from artgan.evaluation.split import split_real
@@ -38,7 +39,8 @@ class EvaluationSetup:
     held_out: ImageSet
     network: FeatureNetwork
     reference_features: Features
-    classifier: object | None = None
+    classifier: DomainClassifier | None = None
+    classifier_steps: int = 400
     samples: torch.Tensor | None = None  # the model row's images, kept for the report's figures
     memorisation: MemorisationCheck | None = None
 
@@ -77,16 +79,14 @@ def prepare(run_path: str | Path, features: str = "domain", source: str | None =
             seed: int = 0, progress: bool = False) -> EvaluationSetup:
     model = load_generator(run_path, device=device)
     reference, held_out = split_real(run_data(model, source, progress), seed=seed)
-    domain = None
-    if features == "domain":
-        domain = domain_classifier_for(Path(run_path), reference, held_out, classifier_steps, progress, classifier)
-        network: FeatureNetwork = DomainFeatures(domain)
-    elif features == "inception":
-        network = InceptionFeatures(inception_weights, device)
-    else:
+    if features not in ("domain", "inception"):
         raise ArtganError(f"--features must be domain or inception, got {features!r}")
+    domain = None
+    if features == "domain" or (model.conditional and reference.labelled):  # GAN-train/test need it too
+        domain = domain_classifier_for(Path(run_path), reference, held_out, classifier_steps, progress, classifier)
+    network = DomainFeatures(domain) if features == "domain" else InceptionFeatures(inception_weights, device)
     reference_features = extract(network, reference.images, progress=progress, desc="real features")
-    return EvaluationSetup(model, reference, held_out, network, reference_features, domain)
+    return EvaluationSetup(model, reference, held_out, network, reference_features, domain, classifier_steps)
 
 
 def score(reference: Features, candidate: Features, kid_subsets: int = 100) -> dict[str, float]:
@@ -141,6 +141,10 @@ def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed
     }
     if setup.classifier is not None:
         result["classifier"] = {"task": setup.classifier.info.task, "held_out_accuracy": setup.classifier.info.held_out_accuracy}
+        if setup.model.conditional and setup.classifier.info.task == "classes":
+            per_class = max(10, n // len(setup.model.class_names))
+            result["gan_train_test"] = gan_train_test(setup.model, setup.classifier, setup.held_out, per_class,
+                                                      setup.classifier_steps, seed, progress)
     out = Path(run_path) / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")

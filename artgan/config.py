@@ -122,6 +122,10 @@ class TrainConfig:
     divergence_limit: float = option(1e5, "a loss or gradient norm larger than this counts as divergence "
                                           "(0: only NaN/inf do)")
     max_grad_norm: float = option(0.0, "clip G's and D's gradient norms to this (0 = no clipping)")
+    # --- evaluation during training (issue 4) ---
+    eval_every: int = option(0, "every N steps, log FID in domain features (fid_domain) so the curve of quality "
+                                "against time exists; 0 = off. Trains a small classifier on the data first")
+    eval_n: int = option(500, "samples per FID measurement during training (capped by the real reference half)")
 
 
 @dataclass

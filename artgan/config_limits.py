@@ -61,6 +61,8 @@ LIMITS: dict[str, Limit] = {
     "train.max_rollbacks": at_least(0),
     "train.divergence_limit": (lambda v: v >= 0, "a number >= 0 (0 = only NaN/inf count)"),
     "train.max_grad_norm": (lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = no clipping)"),
+    "train.eval_every": at_least(0),  # evaluation during training (issue 4)
+    "train.eval_n": at_least(10),
 }
 
 

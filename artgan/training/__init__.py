@@ -48,6 +48,10 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
         "artgan_version": __version__,
     })
     trainer = Trainer(config, run, data, progress=progress)
+    if config.train.eval_every > 0:
+        from artgan.evaluation.tracking import FIDTracker  # evaluation builds on training, so only on request
+
+        trainer.hooks.append(FIDTracker(run.path, data, config.train.eval_every, config.train.eval_n, config.train.seed, progress))
     if not (resume and trainer.resume()):
         trainer.log.truncate_after(0)  # a fresh start in a folder a killed run left metrics in
     return trainer, data

@@ -73,6 +73,7 @@ class Trainer:
         self.base_lrs = (t.lr_g, t.lr_d)  # before any rollback lowers them
         self.checked_step = 0  # the last step the guard found healthy
         self.interrupts = GracefulInterrupts()
+        self.hooks: list = []  # hook(trainer, done) after every step's artefacts, e.g. --eval-every's FID tracker
 
     # --- one iteration ---------------------------------------------------------------------------
 
@@ -140,6 +141,8 @@ class Trainer:
                     self.save_samples()
                 if self.step % t.checkpoint_every == 0 or done:
                     self.save_checkpoint()
+                for hook in self.hooks:
+                    hook(self, done)
                 if self.interrupts.signum:
                     stop_for_interrupt(self)
         finally:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from artgan.app.views import generate, monitor
+from artgan.app.views import explore, generate, monitor, stylise
 
 st.set_page_config(page_title="artgan", page_icon=":material/palette:", layout="wide")
 
 PAGES = [
     st.Page(generate.render, title="Generate", icon=":material/image:", url_path="generate", default=True),
+    st.Page(explore.render, title="Explore", icon=":material/explore:", url_path="explore"),
+    st.Page(stylise.render, title="Stylise", icon=":material/brush:", url_path="stylise"),
     st.Page(monitor.render, title="Runs", icon=":material/monitoring:", url_path="runs"),
 ]
 

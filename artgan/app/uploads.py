@@ -37,13 +37,16 @@ def read_upload(data: bytes, name: str = "upload", max_bytes: int = MAX_BYTES, m
     except Image.DecompressionBombError:
         raise UploadError(f"{name!r} declares too many pixels to open safely; upload an image under "
                           f"{max_pixels / 1e6:.0f} megapixels") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:  # a known format whose header is broken
+        raise UploadError(f"{name!r} is damaged: its header cannot be read ({error}); upload it again or "
+                          "export it afresh") from None
     width, height = image.size
     if width * height > max_pixels:
         raise UploadError(f"{name!r} is {width}x{height} pixels ({width * height / 1e6:.0f} MP); the limit is "
                           f"{max_pixels / 1e6:.0f} MP. Downscale it first")
     try:
         image.load()
-    except (OSError, SyntaxError, ValueError) as error:  # PIL's ways of saying "truncated" or "corrupt"
+    except (OSError, SyntaxError, ValueError, EOFError) as error:  # PIL's ways of saying "truncated" or "corrupt"
         raise UploadError(f"{name!r} looks like a {image.format} file but is damaged ({error}); upload it again "
                           "or export it afresh") from None
     return to_mode(image, 3)

@@ -35,7 +35,7 @@ def to_pil(array: np.ndarray) -> Image.Image:
 
 def upscale(image: Image.Image, min_side: int = 256) -> Image.Image:
     """Nearest-neighbour enlarge small grids so a 16px sample is not a smudge in a viewer."""
-    factor = max(1, math.ceil(min_side / min(image.size)))
+    factor = max(1, math.ceil(min_side / min(image.size)))  # min_side 0: as it is
     return image.resize((image.width * factor, image.height * factor), Image.Resampling.NEAREST) if factor > 1 else image
 
 
@@ -60,15 +60,16 @@ def save_timelapse(frames: list[Path], path: Path, seconds: float = 8.0, max_fra
     return Path(path)
 
 
-def timelapse_gif(frames: list[Path], seconds: float = 8.0, max_frames: int = 60) -> bytes | None:
-    """Animated GIF bytes of the grids in ``frames``, thinned to ``max_frames``; None when there is none.
-    In memory, so the web app can show a run's timelapse so far without writing into it."""
+def timelapse_gif(frames: list[Path], seconds: float = 8.0, max_frames: int = 60, min_side: int = 0) -> bytes | None:
+    """Animated GIF bytes of the grids in ``frames``, thinned to ``max_frames`` and enlarged to
+    ``min_side`` (nearest neighbour); None when there is none. In memory, so the web app can show
+    a run's timelapse so far without writing into it."""
     if not frames:
         return None
     if len(frames) > max_frames:
         picks = np.linspace(0, len(frames) - 1, max_frames).round().astype(int)
         frames = [frames[i] for i in sorted(set(picks))]
-    images = [Image.open(frame).convert("RGB") for frame in frames]
+    images = [upscale(Image.open(frame).convert("RGB"), min_side) for frame in frames]
     duration = max(40, int(1000 * seconds / len(images)))
     durations = [duration] * (len(images) - 1) + [2000]  # hold the last frame
     # An adaptive palette per frame keeps colours right; GIF allows 256 colours per frame.

@@ -58,3 +58,13 @@ def class_grid_images(model: LoadedGenerator, per_class: int = 8, seed: int = 0)
     z = model.noise(per_class, seed).repeat(classes, 1)
     labels = torch.arange(classes).repeat_interleave(per_class)
     return model(z, labels)
+
+
+def nearby_latents(z: torch.Tensor, count: int, strength: float, seed: int = 0) -> torch.Tensor:
+    """``count`` small random steps around one latent vector ``z`` (D,): "more like this".
+
+    The step is Gaussian with standard deviation ``strength`` per dimension; since z ~ N(0, I),
+    0.1 to 0.3 keeps the picture's layout and changes its details, 1.0 is a new picture.
+    Returns (count, D)."""
+    steps = torch.randn(count, z.shape[-1], generator=torch.Generator().manual_seed(seed))
+    return z.reshape(1, -1).cpu() + strength * steps

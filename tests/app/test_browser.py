@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -33,13 +34,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(runs_root, tmp_path_factory):
-    """`artgan app` on a free port, serving ``runs_root``; yields its base URL."""
+def browser_root(runs_root, tmp_path_factory) -> Path:
+    """A runs folder of its own (the tests add a run that trains while the browser watches)."""
+    root = tmp_path_factory.mktemp("browser_runs")
+    shutil.copytree(runs_root / "digits", root / "digits")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(browser_root, tmp_path_factory):
+    """`artgan app` on a free port, serving ``browser_root``; yields its base URL."""
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])}
     with open(log, "w") as output:
-        process = subprocess.Popen([sys.executable, "-m", "artgan", "app", "--runs", str(runs_root), "--port", str(port),
+        process = subprocess.Popen([sys.executable, "-m", "artgan", "app", "--runs", str(browser_root), "--port", str(port),
                                     "--host", "127.0.0.1", "--no-browser"], stdout=output, stderr=subprocess.STDOUT, env=environment)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -107,3 +116,39 @@ def test_runs_page_shows_samples_timelapse_and_curves(server, browser, tmp_path)
     WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']"))
     assert "finished" in page_text(browser)
     screenshot(browser, "runs", tmp_path)
+
+
+def test_explore_page_shows_the_interpolation(server, browser, tmp_path):
+    browser.get(f"{server}/explore")
+    assert len(loaded_images(browser, minimum=2)) >= 2
+    assert "Interpolation" in page_text(browser) and "Traceback" not in page_text(browser)
+    screenshot(browser, "explore", tmp_path)
+
+
+def test_stylise_page_refuses_a_corrupt_upload_with_a_clear_message(server, browser, tmp_path):
+    browser.get(f"{server}/stylise")
+    WebDriverWait(browser, WAIT).until(lambda d: "Stylise" in page_text(d))
+    if importlib.util.find_spec("artgan.style") is None:
+        assert "Style transfer is not part of this artgan installation" in page_text(browser)
+        screenshot(browser, "stylise", tmp_path)
+        return
+    broken = tmp_path / "holiday.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type='file']"))
+    browser.find_elements(By.CSS_SELECTOR, "input[type='file']")[0].send_keys(str(broken))
+    WebDriverWait(browser, WAIT).until(lambda d: "'holiday.jpg'" in page_text(d))
+    assert "holiday.jpg" in page_text(browser) and "Traceback" not in page_text(browser)
+    screenshot(browser, "stylise", tmp_path)
+
+
+def test_runs_page_refreshes_itself_while_a_run_trains(server, browser, browser_root, tmp_path):
+    live = browser_root / "live"
+    shutil.copytree(browser_root / "digits", live)
+    (live / "samples.png").unlink()  # not finished: the trainer writes it last
+    (live / "metrics.csv").touch()  # and just changed: training
+    browser.get(f"{server}/runs")
+    WebDriverWait(browser, WAIT).until(lambda d: "4 / 4" in page_text(d) and "training" in page_text(d))
+    shutil.copy(live / "checkpoints" / "step_00000004.safetensors", live / "checkpoints" / "step_00000006.safetensors")
+    shutil.copy(live / "samples" / "step_00000004.png", live / "samples" / "step_00000006.png")
+    WebDriverWait(browser, 30).until(lambda d: "6 / 4" in page_text(d))  # no reload: the page refreshed itself
+    screenshot(browser, "runs-training", tmp_path)

@@ -1,4 +1,4 @@
-"""Each page driven headlessly with Streamlit's AppTest against runs trained in the test."""
+"""The Generate and Runs pages driven headlessly with Streamlit's AppTest against runs trained in the test."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import time
 import zipfile
 
 import numpy as np
-import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -17,24 +16,7 @@ import artgan.app
 from artgan.app.runs import RUNS_ENV
 from artgan.generation import load_generator
 from artgan.visual.grid import make_grid, upscale
-
-TIMEOUT = 60  # seconds; the first run of a page imports torch and loads the generator
-
-
-def page(name: str) -> AppTest:
-    return AppTest.from_string(f"from artgan.app.views import {name}\n{name}.render()", default_timeout=TIMEOUT)
-
-
-def pixels(data: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(data)))
-
-
-def shown_image(at: AppTest, media, index: int = 0) -> np.ndarray:
-    return pixels(media(at.get("image")[index].proto.imgs[0].url))
-
-
-def download(at: AppTest, media, key: str) -> bytes:
-    return media(at.get("download_button")[[b.key for b in at.get("download_button")].index(key)].proto.url)
+from tests.app.conftest import TIMEOUT, download, page, pixels, shown_image
 
 
 def test_main_script_opens_on_the_generate_page(app_runs):
@@ -98,6 +80,7 @@ def test_runs_page_shows_a_finished_runs_samples_timelapse_and_curves(app_runs, 
     assert np.array_equal(pixels(latest), np.asarray(upscale(final_grid, 384)))
     gif = Image.open(io.BytesIO(timelapse))
     assert gif.format == "GIF" and gif.n_frames == 2  # grids at steps 2 and 4
+    assert gif.size == upscale(final_grid, 384).size  # enlarged like the latest grid
     assert len(at.get("vega_lite_chart")) == 2  # losses, D outputs
     assert [c.value for c in at.caption][-2:] == ["Losses", "Discriminator output: D(x) and D(G(z))"]
 

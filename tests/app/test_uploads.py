@@ -51,6 +51,15 @@ def test_truncated_files_are_refused_as_damaged():
         read_upload(data[: len(data) // 2], "cut.png")
 
 
+@pytest.mark.parametrize("data", [
+    b"\xff\xd8\xff\xe0 not really a JPEG",  # JPEG magic, then an APP0 segment longer than the file
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",  # PNG magic, header cut short
+])
+def test_broken_headers_are_refused_as_damaged(data):
+    with pytest.raises(UploadError, match="'photo' is damaged|'photo' looks like a .* but is damaged"):
+        read_upload(data, "photo")
+
+
 def test_files_over_the_byte_limit_are_refused_before_decoding():
     with pytest.raises(UploadError, match="the limit is 1 MB"):
         read_upload(b"\x89PNG" + bytes(2 * 2**20), "big.png", max_bytes=2**20)

@@ -38,3 +38,4 @@ def render() -> None:
                            f"{stem}.zip", "application/zip", key="download_images", on_click="ignore")
     add_to_gallery([GalleryImage(f"{run.name} · seed {seed}{' · ' + class_name if class_name else ''} · #{i}", image)
                     for i, image in enumerate(picture)])
+    st.caption("These images are also offered on the Stylise page, as photo or as painting.")

@@ -69,7 +69,7 @@ def show_run(path, name: str) -> None:
     with right:
         st.subheader("Timelapse so far")
         if len(frames) > 1:
-            st.image(timelapse_gif(frames), caption=f"{len(frames)} grids", width="stretch")
+            st.image(timelapse_gif(frames, min_side=384), caption=f"{len(frames)} grids")
         else:
             st.info("The timelapse starts once there are two sample grids.")
 

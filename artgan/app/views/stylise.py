@@ -1,0 +1,88 @@
+"""Stylise: paint a photo (or a generated image) in the style of a painting (or a generated image)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import streamlit as st
+from PIL import Image
+
+from artgan.app.common import png_bytes, show
+from artgan.app.sessions import gallery
+from artgan.app.uploads import FORMATS, UploadError, read_upload
+from artgan.errors import ArtganError
+
+UPLOAD, GENERATED = "Upload a file", "A generated image"
+RESULT_KEY = "stylise_result"
+
+
+def render() -> None:
+    st.title("Stylise")
+    if importlib.util.find_spec("artgan.style") is None:
+        st.warning("Style transfer is not part of this artgan installation (the `artgan.style` package is "
+                   "missing). Update artgan to a version with `artgan stylize` to use this page.")
+        return
+    st.caption("Fast mode (AdaIN) answers in a moment; full mode (Gatys et al.) optimises the picture "
+               "itself: slower, often better.")
+    left, right = st.columns(2)
+    with left:
+        content = choose_image("Photo", "content")
+    with right:
+        style = choose_image("Painting", "style")
+
+    columns = st.columns(4)
+    mode = columns[0].radio("Mode", ["fast", "full"], horizontal=True, key="stylise_mode",
+                            format_func={"fast": "fast (AdaIN)", "full": "full optimisation"}.get)
+    size = columns[1].select_slider("Size (longer side, px)", [64, 128, 256, 384, 512], 256, key="stylise_size")
+    strength = columns[2].slider("Style strength", 0.0, 1.0, 1.0, 0.05, key="stylise_strength")
+    steps = columns[3].slider("Optimisation steps", 10, 500, 200, 10, key="stylise_steps", disabled=mode == "fast",
+                              help="full mode only")
+    if st.button("Stylise", type="primary", disabled=content is None or style is None, key="stylise_go"):
+        run_transfer(content, style, mode, steps, size, strength)
+    result = st.session_state.get(RESULT_KEY)
+    if result is not None:
+        image, caption = result
+        st.image(image, caption=caption)
+        st.download_button("Download (PNG)", png_bytes(image), "stylised.png", "image/png",
+                           key="download_stylised", on_click="ignore")
+
+
+def choose_image(role: str, key: str) -> Image.Image | None:
+    """An uploaded file (checked) or one of this session's generated images; None until chosen."""
+    st.subheader(role)
+    pictures = gallery()
+    source = st.radio("Source", [UPLOAD, GENERATED] if pictures else [UPLOAD], horizontal=True, key=f"{key}_source",
+                      help=None if pictures else "generate images on the Generate page to use them here")
+    if source == GENERATED:
+        captions = [item.caption for item in pictures]
+        caption = st.selectbox("Generated image", captions, key=f"{key}_generated")
+        image = pictures[captions.index(caption)].image.convert("RGB")
+    else:
+        upload = st.file_uploader(f"{role} ({', '.join(FORMATS)})", key=f"{key}_upload")
+        if upload is None:
+            return None
+        try:
+            image = read_upload(upload.getvalue(), upload.name)
+        except UploadError as error:
+            st.error(str(error))
+            return None
+    preview = image.copy()
+    preview.thumbnail((320, 320))
+    show(preview, f"{image.width}x{image.height}", min_side=192)
+    return image
+
+
+def run_transfer(content: Image.Image, style: Image.Image, mode: str, steps: int, size: int, strength: float) -> None:
+    from artgan.style import stylize
+
+    bar = st.progress(0.0, text="Stylising...")
+    try:
+        image = stylize(content, style, mode=mode, steps=steps, size=size, strength=strength,
+                        progress=lambda done: bar.progress(min(max(float(done), 0.0), 1.0), text=f"Stylising... {done:.0%}"))
+    except ArtganError as error:
+        bar.empty()
+        st.error(str(error))
+        return
+    bar.progress(1.0, text="Done")
+    what = f"{mode} mode, {size}px" + (f", {steps} steps" if mode == "full" else "") + f", strength {strength:.2f}"
+    st.session_state[RESULT_KEY] = (image, what)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -97,8 +98,8 @@ def load_folder(root: Path, config: DataConfig) -> RawSource:
     digest = hashlib.sha1()
     for path, label in files:
         try:
-            stat = path.stat()
-            digest.update(f"{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}|{label}\n".encode())
+            info = path.stat()
+            digest.update(f"{path.relative_to(root)}|{info.st_size}|{info.st_mtime_ns}|{label}\n".encode())
         except OSError:
             digest.update(f"{path}|unreadable\n".encode())
     items = [RawItem(load=_file_loader(path), label=label, name=str(path)) for path, label in files]
@@ -116,6 +117,8 @@ def _image_files(folder: Path, recursive: bool = True) -> list[Path]:
 
 def _file_loader(path: Path) -> Callable[[], Image.Image]:
     def load() -> Image.Image:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO named x.png would block open() forever
+            raise OSError(f"not a regular file: {path}")
         with Image.open(path) as image:
             image.load()  # decode now, inside the caller's error handling
             return image.copy() if getattr(image, "n_frames", 1) > 1 else image

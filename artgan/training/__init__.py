@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from artgan import __version__
@@ -29,12 +30,21 @@ def check_data_fits(config: Config, data: ImageSet) -> None:
         raise ArtganError("--batch must be at least 2 (batch norm needs more than one image)")
 
 
+def report_skipped(data: ImageSet) -> None:
+    """Unusable files never stop a run, but the user hears how many there were, and why."""
+    examples = "".join(f"\n  {example}" for example in data.skipped_examples)
+    print(f"artgan: skipped {data.skipped} of {data.skipped + len(data)} files that could not be used as images "
+          f"(training on the other {len(data)}; the examples are also in run.json):{examples}", file=sys.stderr)
+
+
 def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: bool = True) -> tuple[Trainer, ImageSet]:
     run = RunDir(Path(out) if out else default_run_path(config, resume=resume))
     if not resume:
         refuse_to_overwrite(run)  # before any work, and before config.yaml is replaced
     data = load_images(config.data, progress=progress)
     check_data_fits(config, data)
+    if data.skipped:
+        report_skipped(data)
     run.path.mkdir(parents=True, exist_ok=True)
     config.save(run.config_file)
     run.write_info({
@@ -45,6 +55,7 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
         "class_names": data.class_names if data.labelled else None,
         "num_images": len(data),
         "skipped_images": data.skipped,
+        "skipped_examples": data.skipped_examples,
         "artgan_version": __version__,
     })
     trainer = Trainer(config, run, data, progress=progress)

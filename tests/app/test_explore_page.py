@@ -5,16 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from artgan.app.runs import RUNS_ENV
 from artgan.generation import load_generator
-from artgan.visual.latent import class_grid_images
 from artgan.visual.grid import make_grid, upscale
-from tests.app.conftest import page, shown_image
-
-
-def close(a: np.ndarray, b: np.ndarray) -> bool:
-    """Equal up to one grey level (float paths through slerp may round a pixel the other way)."""
-    return a.shape == b.shape and np.abs(a.astype(int) - b.astype(int)).max() <= 1
+from tests.app.conftest import close, page, shown_image
 
 
 def single(model, z: torch.Tensor, min_side: int) -> np.ndarray:
@@ -64,15 +57,3 @@ def test_more_like_this_starts_from_the_chosen_image(app_runs, media):
     at.slider(key="similar_strength").set_value(1.0).run()
     assert not np.array_equal(similar, shown_image(at, media, 3))
 
-
-def test_class_grid_of_a_conditional_run(conditional_root, monkeypatch, media):
-    monkeypatch.setenv(RUNS_ENV, str(conditional_root))
-    model = load_generator(conditional_root / "digits-cdcgan")
-    at = page("explore").run()
-    assert not at.exception
-    at.slider(key="classes_per_class").set_value(4).run()
-    grids = [image for image in at.get("image") if "rows, top to bottom" in image.proto.imgs[0].caption]
-    assert len(grids) == 1 and grids[0].proto.imgs[0].caption.endswith(", ".join(model.class_names))
-    expected = np.asarray(upscale(make_grid(class_grid_images(model, per_class=4, seed=0), columns=4), 384))
-    index = [image.proto.imgs[0].caption for image in at.get("image")].index(grids[0].proto.imgs[0].caption)
-    assert close(shown_image(at, media, index), expected)

@@ -107,3 +107,17 @@ def test_runs_page_follows_a_run_in_progress(app_runs, tmp_path, monkeypatch, me
         os.utime(path, (stale, stale))
     at = page("monitor").run()
     assert {m.label: m.value for m in at.metric}["State"] == "stopped"
+
+
+def test_using_every_page_writes_no_file(app_runs, tmp_path, media):
+    """The app only reads its runs folder, and keeps uploads and results in the session."""
+    def snapshot():
+        return {path: path.stat().st_mtime_ns for root in (app_runs, tmp_path) for path in root.rglob("*")}
+
+    before = snapshot()
+    for name in ("generate", "explore", "stylise", "monitor"):
+        at = page(name).run()
+        assert not at.exception, name
+    at = page("generate").run()
+    download(at, media, "download_images")
+    assert snapshot() == before

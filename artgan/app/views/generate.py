@@ -16,13 +16,13 @@ def render() -> None:
     if run is None:
         return
     model = model_for(run)
-    left, middle, right = st.columns(3)
-    with left:
-        class_name = pick_class(model, "generate_class")
-    with middle:
-        seed = int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="generate_seed"))
-    with right:
-        n = st.slider("How many", 1, 64, 16, key="generate_n")
+    columns = iter(st.columns(3 if model.conditional else 2))
+    class_name = None
+    if model.conditional:
+        with next(columns):
+            class_name = pick_class(model, "generate_class")
+    seed = int(next(columns).number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="generate_seed"))
+    n = next(columns).slider("How many", 1, 64, 16, key="generate_n")
 
     images = model.sample(n, seed, class_name)
     grid = make_grid(images)

@@ -63,7 +63,7 @@ def show_run(path, name: str) -> None:
     with left:
         st.subheader("Latest samples")
         if frames:
-            show(Image.open(frames[-1]), f"fixed noise, {frames[-1].stem.replace('_', ' ')}")
+            show(Image.open(frames[-1]), f"fixed noise, step {int(frames[-1].stem.split('_')[-1])}")
         else:
             st.info("No sample grid yet: the trainer writes one every `--sample-every` steps.")
     with right:

@@ -14,12 +14,10 @@ from pathlib import Path
 import torch
 
 from artgan.data import ImageSet, to_uint8
-from artgan.evaluation.domain_classifier import accuracy, load_classifier, save_classifier, train_classifier
+from artgan.evaluation.evaluate import domain_classifier_for
 from artgan.evaluation.features import DomainFeatures, extract
 from artgan.evaluation.metrics import fid
 from artgan.evaluation.split import split_real
-
-CLASSIFIER_FILE = Path("evaluation") / "classifier.safetensors"
 
 
 class FIDTracker:
@@ -28,14 +26,7 @@ class FIDTracker:
     def __init__(self, run_path: Path, data: ImageSet, every: int, n: int, seed: int = 0, progress: bool = True):
         self.every = every
         reference, held_out = split_real(data, seed=0)
-        path = Path(run_path) / CLASSIFIER_FILE
-        if path.is_file():
-            classifier = load_classifier(path)
-        else:
-            classifier = train_classifier(reference.images, reference.labels if reference.labelled else None,
-                                          reference.class_names, source=data.source, progress=progress)
-            classifier.info.held_out_accuracy = accuracy(classifier, held_out.images, held_out.labels)
-            save_classifier(classifier, path)
+        classifier = domain_classifier_for(Path(run_path), reference, held_out, steps=400, progress=progress)
         self.network = DomainFeatures(classifier)
         self.reference = extract(self.network, reference.images).vectors
         self.n, self.seed = min(n, len(reference)), seed

@@ -26,6 +26,7 @@ from artgan.training.metrics_log import MetricsLog, read_metrics
 from artgan.training.precision import Precision, resolve_device
 from artgan.training.run_dir import RunDir
 from artgan.training.sampler import BatchSampler
+from artgan.training.stabilisers import Stabilisers
 from artgan.variants import get_variant
 from artgan.visual.grid import make_grid, upscale
 from artgan.visual.plots import plot_training_curves
@@ -74,6 +75,8 @@ class Trainer:
         self.checked_step = 0  # the last step the guard found healthy
         self.interrupts = GracefulInterrupts()
         self.hooks: list = []  # hook(trainer, done) after every step's artefacts, e.g. --eval-every's FID tracker
+        self.stabilisers = Stabilisers(self)  # --ema, --replay, --diffaug, --r1, ... (all no-ops when off)
+        self.D_view = self.stabilisers.view(self.D)  # what the losses call: D behind the input tricks
 
     # --- one iteration ---------------------------------------------------------------------------
 
@@ -87,7 +90,11 @@ class Trainer:
         with self.precision.autocast():
             with torch.no_grad():
                 fake = self.G(z, fake_labels)
-            loss, stats = self.variant.discriminator_loss(self.D, real, real_labels, fake, fake_labels)
+            fake, fake_labels = self.stabilisers.replay(fake, fake_labels)
+            loss, stats = self.variant.discriminator_loss(self.D_view, real, real_labels, fake, fake_labels)
+            for name, term in self.stabilisers.penalties(self.D_view, real, real_labels).items():
+                loss = loss + term
+                stats[name] = term.detach()
         self.precision.backward_and_step(loss, self.opt_d, self.guard.before_step)
         self.variant.after_discriminator_step(self.D)
         return stats
@@ -97,13 +104,15 @@ class Trainer:
         self.D.requires_grad_(False)  # G's loss needs D's input gradient, not its weight gradients
         with self.precision.autocast():
             fake = self.G(z, labels)
-            loss, stats = self.variant.generator_loss(self.D, fake, labels)
+            loss, stats = self.variant.generator_loss(self.D_view, fake, labels)
         self.precision.backward_and_step(loss, self.opt_g, self.guard.before_step)
         self.D.requires_grad_(True)
+        self.stabilisers.after_generator_step()
         return stats
 
     def train_step(self) -> dict[str, torch.Tensor]:
         stats: dict[str, torch.Tensor] = {}
+        self.stabilisers.before_iteration(self.step)
         for _ in range(self.config.train.n_critic):
             stats.update(self.discriminator_step())
         for _ in range(self.config.train.g_steps):
@@ -158,6 +167,7 @@ class Trainer:
         row = dict(zip(names, values))
         row["images_per_second"] = images_per_second
         row["epoch"] = self.sampler.epoch
+        row["lr_g"], row["lr_d"] = self.opt_g.param_groups[0]["lr"], self.opt_d.param_groups[0]["lr"]
         self.log.log(self.step, row)
         shown = {k: f"{v:.3f}" for k, v in row.items() if k in ("loss_d", "loss_g", "d_real", "d_fake")}
         bar.set_postfix(shown | {"img/s": f"{images_per_second:.0f}"}, refresh=False)
@@ -165,7 +175,8 @@ class Trainer:
     # --- artefacts -------------------------------------------------------------------------------
 
     def sampling_generator(self) -> nn.Module:
-        return self.G
+        ema = self.stabilisers.sampling_generator()
+        return self.G if ema is None else ema
 
     @torch.no_grad()
     def sample_grid(self) -> torch.Tensor:
@@ -197,6 +208,7 @@ class Trainer:
             "variant": self.variant.state_dict(),
             "artgan_version": __version__,
             "divergence": self.guard.state_dict(),
+            **self.stabilisers.state_dict(),
         }
         if self.device.type == "cuda":
             state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
@@ -215,6 +227,7 @@ class Trainer:
             torch.cuda.set_rng_state(state["cuda_rng"], self.device)
         self.fixed_z = state["fixed_z"].to(self.device)
         self.variant.load_state_dict(state["variant"])
+        self.stabilisers.load_state_dict(state)
         if "divergence" in state:  # runs from before the guard have none
             self.guard.load_state_dict(state["divergence"])
             self.config.train.lr_g, self.config.train.lr_d = (lr * self.guard.lr_scale for lr in self.base_lrs)

@@ -1,0 +1,125 @@
+"""Class-conditional networks: the second report's label-map cDCGAN, the projection discriminator,
+and the two-head discriminator that AC-GAN and CAN put on the DCGAN trunk.
+
+Labels are class indices (N,); each network turns them into what it needs (one-hot maps, an
+embedding), so the trainer only ever passes ``(images or z, labels)``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from artgan.models.dcgan import DCGANDiscriminator, init_dcgan_weights, norm_layer, stage_widths
+
+
+def one_hot_maps(labels: torch.Tensor, num_classes: int, size: int, like: torch.Tensor) -> torch.Tensor:
+    """(N,) class indices -> (N, K, size, size): plane k is all ones for class k, zeros elsewhere."""
+    maps = F.one_hot(labels, num_classes).to(like.dtype).view(-1, num_classes, 1, 1)
+    return maps.expand(-1, -1, size, size)
+
+
+def up_block(w_in: int, w_out: int) -> list[nn.Module]:
+    return [nn.ConvTranspose2d(w_in, w_out, 4, 2, 1, bias=False), nn.BatchNorm2d(w_out), nn.ReLU(True)]
+
+
+def down_block(w_in: int, w_out: int, norm: str) -> list[nn.Module]:
+    return [nn.Conv2d(w_in, w_out, 4, 2, 1, bias=False), norm_layer(norm, w_out), nn.LeakyReLU(0.2, True)]
+
+
+class LabelMapGenerator(nn.Module):
+    """cDCGAN generator as the second report built it: z and the one-hot label each go through their
+    own first transposed conv to a 4x4 map of half the width; the two maps are concatenated and
+    grown by the usual DCGAN blocks (after Mirza & Osindero 2014 and Radford et al. 2016)."""
+
+    def __init__(self, latent_dim: int, num_classes: int, channels: int, size: int, width: int = 64,
+                 extra_layers: int = 0):
+        super().__init__()
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        widths = stage_widths(size, width)
+        half = widths[0] // 2
+        self.z_stem = nn.Sequential(nn.ConvTranspose2d(latent_dim, half, 4, 1, 0, bias=False), nn.BatchNorm2d(half), nn.ReLU(True))
+        self.label_stem = nn.Sequential(nn.ConvTranspose2d(num_classes, widths[0] - half, 4, 1, 0, bias=False),
+                                        nn.BatchNorm2d(widths[0] - half), nn.ReLU(True))
+        layers: list[nn.Module] = []
+        for w_in, w_out in zip(widths, widths[1:]):
+            layers += up_block(w_in, w_out)
+        for _ in range(extra_layers):
+            layers += [nn.Conv2d(widths[-1], widths[-1], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[-1]), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
+        self.body = nn.Sequential(*layers)
+        self.apply(init_dcgan_weights)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        z = z.view(z.shape[0], -1, 1, 1)
+        label_input = one_hot_maps(labels, self.num_classes, 1, like=z)
+        return self.body(torch.cat([self.z_stem(z), self.label_stem(label_input)], 1))
+
+
+class LabelMapDiscriminator(nn.Module):
+    """cDCGAN discriminator of the second report: the image and K one-hot label planes each go through
+    their own first strided conv; the halves are concatenated and judged by the DCGAN trunk."""
+
+    def __init__(self, channels: int, num_classes: int, size: int, width: int = 64, extra_layers: int = 0,
+                 norm: str = "batch"):
+        super().__init__()
+        self.num_classes, self.size = num_classes, size
+        widths = stage_widths(size, width)[::-1]
+        half = widths[0] // 2
+        self.image_stem = nn.Sequential(nn.Conv2d(channels, half, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True))
+        self.label_stem = nn.Sequential(nn.Conv2d(num_classes, widths[0] - half, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True))
+        layers: list[nn.Module] = []
+        for _ in range(extra_layers):
+            layers += [nn.Conv2d(widths[0], widths[0], 3, 1, 1, bias=False), norm_layer(norm, widths[0]), nn.LeakyReLU(0.2, True)]
+        for w_in, w_out in zip(widths, widths[1:]):
+            layers += down_block(w_in, w_out, norm)
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Conv2d(widths[-1], 1, 4, 1, 0, bias=False)
+        self.apply(init_dcgan_weights)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        maps = one_hot_maps(labels, self.num_classes, x.shape[-1], like=x)
+        features = torch.cat([self.image_stem(x), self.label_stem(maps)], 1)
+        return self.head(self.body(features)).flatten()
+
+
+class ProjectionDiscriminator(nn.Module):
+    """D(x, y) = psi(phi(x)) + <embed(y), sum-pooled phi(x)> (Miyato & Koyama 2018, cGANs with Projection
+    Discriminator): the label enters as an inner product with the features instead of as input planes."""
+
+    def __init__(self, channels: int, num_classes: int, size: int, width: int = 64, extra_layers: int = 0,
+                 norm: str = "batch"):
+        super().__init__()
+        self.trunk = DCGANDiscriminator(channels, size, width, extra_layers, norm=norm)
+        feature_channels = self.trunk.head.in_channels
+        self.embed = nn.Embedding(num_classes, feature_channels)
+        nn.init.normal_(self.embed.weight, 0.0, 0.02)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        features = self.trunk.features(x)
+        projection = (self.embed(labels).to(features.dtype) * features.sum((2, 3))).sum(1)
+        return self.trunk.head(features).flatten() + projection
+
+
+class TwoHeadDiscriminator(nn.Module):
+    """The DCGAN trunk with a real/fake head and a K-way class head on the same features: AC-GAN's
+    auxiliary classifier (Odena et al. 2017) and CAN's style classifier (Elgammal et al. 2017).
+
+    ``D(x)`` is the real/fake logit like any other D (so penalties and augmentations need not know);
+    ``D(x, with_classes=True)`` also returns the class logits from the same forward pass.
+    """
+
+    def __init__(self, channels: int, num_classes: int, size: int, width: int = 64, extra_layers: int = 0,
+                 norm: str = "batch"):
+        super().__init__()
+        self.trunk = DCGANDiscriminator(channels, size, width, extra_layers, norm=norm)
+        self.class_head = nn.Linear(self.trunk.feature_dim, num_classes)
+        init_dcgan_weights(self.class_head)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, with_classes: bool = False):
+        features = self.trunk.features(x)
+        logits = self.trunk.head(features).flatten()
+        if not with_classes:
+            return logits
+        return logits, self.class_head(features.flatten(1))

@@ -1,0 +1,242 @@
+"""Training tricks every variant gets, as hooks at fixed points of the one loop.
+
+A stabiliser overrides only the hooks it needs; the trainer calls the ``Stabilisers`` container at
+those points and never asks which tricks are on. Each keeps its own random generator and puts
+what it carries between steps into the checkpoint, so a resumed run matches an uninterrupted one.
+
+Hook points, in loop order: ``before_iteration(step)``; in D's step ``replay`` (which fakes D
+sees), ``discriminator_input`` (what every image looks like to D, also in G's step) and
+``penalties`` (extra D loss terms); ``after_generator_step``; ``sampling_generator`` for grids.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from artgan.config import TrainConfig
+from artgan.training.augment import diff_augment
+from artgan.variants.losses import r1_penalty
+
+
+class Stabiliser:
+    """Every hook a no-op; ``enabled`` says from the config whether the trick is on."""
+
+    seed_offset: ClassVar[int] = 0  # distinct random stream per stabiliser
+
+    @staticmethod
+    def enabled(t: TrainConfig) -> bool:
+        raise NotImplementedError
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        self.rng = torch.Generator(trainer.device).manual_seed(trainer.config.train.seed + 1000 + self.seed_offset)
+
+    def before_iteration(self, step: int) -> None: ...
+    def replay(self, fake: torch.Tensor, labels: torch.Tensor | None): return fake, labels
+    def discriminator_input(self, images: torch.Tensor) -> torch.Tensor: return images
+    def penalties(self, D, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]: return {}
+    def after_generator_step(self) -> None: ...
+    def sampling_generator(self) -> nn.Module | None: return None
+
+    def state_dict(self) -> dict:
+        """Top-level checkpoint entries."""
+        return {f"rng_{type(self).__name__}": self.rng.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.rng.set_state(state[f"rng_{type(self).__name__}"])
+
+
+class StepSchedule(Stabiliser):
+    """--lr-step N --lr-gamma G: both learning rates times G every N steps (the second report: 50 / 0.75).
+
+    The rate is a function of the step alone, so resuming needs no scheduler state.
+    """
+
+    enabled = staticmethod(lambda t: t.lr_step > 0)
+
+    def before_iteration(self, step: int) -> None:
+        t = self.trainer.config.train
+        factor = t.lr_gamma ** (step // t.lr_step)
+        for optimizer, base in ((self.trainer.opt_g, t.lr_g), (self.trainer.opt_d, t.lr_d)):
+            for group in optimizer.param_groups:
+                group["lr"] = base * factor
+
+
+class DiffAugment(Stabiliser):
+    """--diffaug: Zhao et al. 2020's differentiable augmentation of everything D sees."""
+
+    enabled = staticmethod(lambda t: t.diffaug)
+    seed_offset = 1
+
+    def discriminator_input(self, images):
+        return diff_augment(images, self.trainer.config.train.diffaug_policy, self.rng)
+
+
+class InstanceNoise(Stabiliser):
+    """--instance-noise S: Gaussian noise on D's inputs, std fading linearly from S to 0 over the run,
+    so the real and fake distributions overlap early on (Sønderby et al. 2017; Arjovsky & Bottou 2017)."""
+
+    enabled = staticmethod(lambda t: t.instance_noise > 0)
+    seed_offset = 2
+
+    def __init__(self, trainer):
+        super().__init__(trainer)
+        self.std = trainer.config.train.instance_noise
+
+    def before_iteration(self, step: int) -> None:
+        self.std = self.trainer.config.train.instance_noise * max(0.0, 1.0 - step / self.trainer.total_steps)
+
+    def discriminator_input(self, images):
+        noise = torch.randn(images.shape, generator=self.rng, device=images.device, dtype=images.dtype)
+        return images + self.std * noise
+
+
+class ExperienceReplay(Stabiliser):
+    """--replay P: each fake shown to D is, with probability P, swapped for an old fake (and its label)
+    from a buffer of past generator outputs, so D keeps punishing modes G has left (Shrivastava et al.
+    2017; "ganhacks"). The buffer is filled, then overwritten at random slots; fp16 halves its size."""
+
+    enabled = staticmethod(lambda t: t.replay > 0)
+    seed_offset = 3
+
+    def __init__(self, trainer):
+        super().__init__(trainer)
+        self.images: torch.Tensor | None = None
+        self.labels: torch.Tensor | None = None
+
+    def replay(self, fake, labels):
+        t = self.trainer.config.train
+        shown, shown_labels = fake, labels
+        if self.images is not None:
+            n = len(fake)
+            swap = torch.rand(n, generator=self.rng, device=fake.device) < t.replay
+            pick = torch.randint(0, len(self.images), (n,), generator=self.rng, device=fake.device)
+            shown = torch.where(swap.view(-1, 1, 1, 1), self.images[pick].to(fake.dtype), fake)
+            if labels is not None:
+                shown_labels = torch.where(swap, self.labels[pick], labels)
+        self.remember(fake.detach(), labels)
+        return shown, shown_labels
+
+    def remember(self, fake: torch.Tensor, labels: torch.Tensor | None) -> None:
+        fake = fake.half().contiguous()
+        room = self.trainer.config.train.replay_size - (0 if self.images is None else len(self.images))
+        if room > 0:
+            fake, labels = fake[:room], None if labels is None else labels[:room]
+            self.images = fake if self.images is None else torch.cat([self.images, fake])
+            if labels is not None:
+                self.labels = labels if self.labels is None else torch.cat([self.labels, labels])
+            return
+        slots = torch.randint(0, len(self.images), (len(fake),), generator=self.rng, device=fake.device)
+        self.images[slots] = fake
+        if labels is not None:
+            self.labels[slots] = labels
+
+    def state_dict(self):
+        return super().state_dict() | {"replay_images": self.images, "replay_labels": self.labels}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        device = self.trainer.device
+        self.images = None if state["replay_images"] is None else state["replay_images"].to(device)
+        self.labels = None if state["replay_labels"] is None else state["replay_labels"].to(device)
+
+
+class R1(Stabiliser):
+    """--r1 GAMMA: gamma / 2 * E||grad D(x)||^2 at real images (Mescheder, Geiger & Nowozin 2018)."""
+
+    enabled = staticmethod(lambda t: t.r1 > 0)
+
+    def penalties(self, D, real, labels):
+        return {"r1_penalty": self.trainer.config.train.r1 / 2 * r1_penalty(D, real, labels)}
+
+
+class EMAGenerator(Stabiliser):
+    """--ema: an exponential moving average of G's weights, which samples better than G itself
+    (Yazıcı et al. 2019; Karras et al.). It draws the grids and is saved as ``generator_ema``.
+
+    The decay ramps up as min(decay, (1 + n) / (10 + n)) so a short run is not dominated by the
+    random initial weights (TensorFlow's ExponentialMovingAverage with num_updates).
+    """
+
+    enabled = staticmethod(lambda t: t.ema)
+
+    def __init__(self, trainer):
+        super().__init__(trainer)
+        self.model = copy.deepcopy(trainer.G).eval().requires_grad_(False)
+        self.updates = 0
+
+    @torch.no_grad()
+    def after_generator_step(self) -> None:
+        self.updates += 1
+        decay = min(self.trainer.config.train.ema_decay, (1 + self.updates) / (10 + self.updates))
+        torch._foreach_lerp_(list(self.model.parameters()), list(self.trainer.G.parameters()), 1.0 - decay)
+        for average, live in zip(self.model.buffers(), self.trainer.G.buffers()):
+            average.copy_(live)  # batch-norm statistics are taken as they are
+
+    def sampling_generator(self):
+        return self.model
+
+    def state_dict(self):
+        return {"generator_ema": self.model.state_dict(), "ema_updates": self.updates}
+
+    def load_state_dict(self, state):
+        self.model.load_state_dict(state["generator_ema"])
+        self.updates = state["ema_updates"]
+
+
+# Order matters where hooks compose: D's inputs are augmented first, then noised.
+STABILISERS: list[type[Stabiliser]] = [StepSchedule, DiffAugment, InstanceNoise, ExperienceReplay, R1, EMAGenerator]
+
+
+class Stabilisers:
+    """The tricks switched on in the config, called in ``STABILISERS`` order at each hook point."""
+
+    def __init__(self, trainer):
+        self.active = [cls(trainer) for cls in STABILISERS if cls.enabled(trainer.config.train)]
+
+    def before_iteration(self, step: int) -> None:
+        for s in self.active:
+            s.before_iteration(step)
+
+    def replay(self, fake, labels):
+        for s in self.active:
+            fake, labels = s.replay(fake, labels)
+        return fake, labels
+
+    def discriminator_input(self, images: torch.Tensor) -> torch.Tensor:
+        for s in self.active:
+            images = s.discriminator_input(images)
+        return images
+
+    def view(self, D: nn.Module):
+        """D as the losses should call it: with every input transform applied first (or D itself)."""
+        if all(type(s).discriminator_input is Stabiliser.discriminator_input for s in self.active):
+            return D
+        return lambda images, *args, **kwargs: D(self.discriminator_input(images), *args, **kwargs)
+
+    def penalties(self, D, real, labels) -> dict[str, torch.Tensor]:
+        terms: dict[str, torch.Tensor] = {}
+        for s in self.active:
+            terms |= s.penalties(D, real, labels)
+        return terms
+
+    def after_generator_step(self) -> None:
+        for s in self.active:
+            s.after_generator_step()
+
+    def sampling_generator(self) -> nn.Module | None:
+        return next((g for s in self.active if (g := s.sampling_generator()) is not None), None)
+
+    def state_dict(self) -> dict:
+        state: dict = {}
+        for s in self.active:
+            state |= s.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        for s in self.active:
+            s.load_state_dict(state)

@@ -1,0 +1,44 @@
+"""AC-GAN: Odena, Olah & Shlens 2017, Conditional Image Synthesis with Auxiliary Classifier GANs.
+
+G is conditioned on the label; D is not, but besides real/fake it predicts the class of every
+image, real or fake. Both players add the class NLL to their adversarial loss (D to recognise
+classes, G to make its images recognisable), summed as in the second report.
+"""
+
+from __future__ import annotations
+
+from artgan.models.conditional import LabelMapGenerator, TwoHeadDiscriminator
+from artgan.variants.base import LossOutput, Variant, mean_sigmoid
+from artgan.variants.losses import auxiliary_classifier_loss, bce_discriminator_loss, non_saturating_generator_loss
+from artgan.variants.registry import register_variant
+
+
+@register_variant
+class ACGAN(Variant):
+    name = "acgan"
+    paper = "Odena et al. 2017, Conditional Image Synthesis with Auxiliary Classifier GANs"
+    conditional = True
+
+    def build_generator(self):
+        m = self.config.model
+        return LabelMapGenerator(m.latent_dim, self.num_classes, self.channels, self.size, m.g_width, m.extra_layers)
+
+    def build_discriminator(self):
+        m = self.config.model
+        return TwoHeadDiscriminator(self.channels, self.num_classes, self.size, m.d_width, m.extra_layers, norm=m.d_norm)
+
+    def discriminator_loss(self, D, real, real_labels, fake, fake_labels) -> LossOutput:
+        real_logits, real_classes = D(real, with_classes=True)
+        fake_logits, fake_classes = D(fake, with_classes=True)
+        adversarial = bce_discriminator_loss(real_logits, fake_logits, *self.targets(len(real_logits), real.device))
+        classification = auxiliary_classifier_loss(real_classes, real_labels) + auxiliary_classifier_loss(fake_classes, fake_labels)
+        loss = adversarial + self.config.model.class_weight * classification
+        accuracy = (real_classes.argmax(1) == real_labels).float().mean()
+        return loss, {"loss_d": loss.detach(), "loss_d_class": classification.detach(), "d_class_accuracy": accuracy,
+                      "d_real": mean_sigmoid(real_logits), "d_fake": mean_sigmoid(fake_logits)}
+
+    def generator_loss(self, D, fake, fake_labels) -> LossOutput:
+        fake_logits, fake_classes = D(fake, with_classes=True)
+        classification = auxiliary_classifier_loss(fake_classes, fake_labels)
+        loss = non_saturating_generator_loss(fake_logits) + self.config.model.class_weight * classification
+        return loss, {"loss_g": loss.detach(), "loss_g_class": classification.detach(), "d_fake_g": mean_sigmoid(fake_logits)}

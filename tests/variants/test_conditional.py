@@ -1,0 +1,117 @@
+"""Conditional networks use their labels; labelled variants refuse unlabelled data; generate by class."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from artgan.cli import main
+from artgan.config import build_config
+from artgan.errors import ArtganError
+from artgan.models.conditional import (LabelMapDiscriminator, LabelMapGenerator, ProjectionDiscriminator,
+                                       TwoHeadDiscriminator)
+from artgan.training import prepare_run, train
+from tests.conftest import tiny_overrides
+
+
+@pytest.mark.parametrize("size", [16, 32])
+def test_label_map_generator_draws_a_different_image_per_label(size):
+    G = LabelMapGenerator(latent_dim=8, num_classes=3, channels=3, size=size, width=8).eval()
+    z = torch.randn(1, 8).repeat(3, 1)
+    images = G(z, torch.arange(3))
+    assert images.shape == (3, 3, size, size) and images.abs().max() <= 1
+    assert not torch.allclose(images[0], images[1]) and not torch.allclose(images[1], images[2])
+
+
+@pytest.mark.parametrize("network", [LabelMapDiscriminator, ProjectionDiscriminator])
+def test_conditional_discriminators_judge_image_and_label_together(network):
+    D = network(channels=1, num_classes=4, size=16, width=8).eval()
+    x = torch.randn(1, 1, 16, 16).repeat(4, 1, 1, 1)
+    logits = D(x, torch.arange(4))
+    assert logits.shape == (4,) and logits.unique().numel() == 4
+
+
+def test_two_head_discriminator_returns_class_logits_only_when_asked():
+    D = TwoHeadDiscriminator(channels=3, num_classes=5, size=16, width=8)
+    x = torch.randn(2, 3, 16, 16)
+    assert D(x).shape == (2,)
+    logits, classes = D(x, with_classes=True)
+    assert logits.shape == (2,) and classes.shape == (2, 5)
+
+
+def labelled_config(tmp_path, name, folder=None, **model):
+    overrides = tiny_overrides(tmp_path, steps=2)
+    overrides["model"] |= {"name": name, **model}
+    if folder is not None:
+        overrides["data"]["source"] = str(folder)
+    return build_config(overrides)
+
+
+def test_labelled_variants_refuse_an_unlabelled_folder(tmp_path):
+    from tests.conftest import write_image
+
+    for i in range(4):
+        write_image(tmp_path / "flat" / f"{i}.png", seed=i)
+    for name in ("cdcgan", "acgan", "can"):
+        with pytest.raises(ArtganError, match="learns from class labels"):
+            prepare_run(labelled_config(tmp_path, name, tmp_path / "flat"), tmp_path / name, False, progress=False)
+
+
+def test_projection_option_swaps_the_discriminator(tmp_path):
+    trainer, _ = prepare_run(labelled_config(tmp_path, "cdcgan", projection=True), tmp_path / "r", False, progress=False)
+    assert isinstance(trainer.D, ProjectionDiscriminator)
+    assert trainer.discriminator_step()["loss_d"].isfinite()
+
+
+def test_can_generator_is_unconditional_but_its_d_learns_styles(tmp_path):
+    trainer, data = prepare_run(labelled_config(tmp_path, "can"), tmp_path / "r", False, progress=False)
+    assert trainer.variant.sample_labels(4, trainer.noise, trainer.device) is None
+    stats = trainer.discriminator_step()
+    assert 0 <= stats["d_style_accuracy"] <= 1 and stats["loss_d_style"] > 0
+    assert trainer.generator_step()["style_ambiguity"] >= torch.log(torch.tensor(float(data.num_classes))) - 1e-4
+
+
+def test_ambiguity_option_picks_the_loss_form(tmp_path):
+    values = {}
+    for form in ("uniform", "binary"):
+        trainer, _ = prepare_run(labelled_config(tmp_path, "can", ambiguity=form), tmp_path / form, False, progress=False)
+        values[form] = trainer.generator_step()["style_ambiguity"].item()
+    assert values["binary"] > values["uniform"]  # the binary form adds the (1 - 1/K) log(1 - p) terms
+
+
+def test_generate_per_class_and_by_name(tmp_path):
+    run = train(labelled_config(tmp_path, "acgan"), out=tmp_path / "run", progress=False)
+    assert main(["generate", str(run.path), "--per-class", "2", "--out", str(tmp_path / "g"), "--quiet"]) == 0
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == [str(d) for d in range(10)]
+    assert all(len(list((tmp_path / "g" / str(d)).glob("*.png"))) == 2 for d in range(10))
+    assert main(["generate", str(run.path), "--class", "7", "--n", "3", "--out", str(tmp_path / "seven"), "--quiet"]) == 0
+    assert len(list((tmp_path / "seven").glob("*.png"))) == 3
+
+
+def test_generate_by_class_is_refused_for_can(tmp_path, capsys):
+    run = train(labelled_config(tmp_path, "can"), out=tmp_path / "run", progress=False)
+    assert main(["generate", str(run.path), "--class", "3", "--out", str(tmp_path / "g")]) == 2
+    assert "unconditional" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cdcgan_draws_the_digit_it_is_asked_for(tmp_path):
+    """A short digits run; a logistic regression trained on real digits must recognise the requested class."""
+    from sklearn.linear_model import LogisticRegression
+
+    from artgan.data import load_images
+    from artgan.generation import load_generator
+
+    torch.set_num_threads(1)
+    overrides = tiny_overrides(tmp_path, steps=300, batch=64, log_every=50, sample_every=300, checkpoint_every=300)
+    overrides["model"] |= {"name": "cdcgan", "g_width": 32, "d_width": 32, "latent_dim": 32}
+    config = build_config(overrides)
+    run = train(config, out=tmp_path / "run", progress=False)
+    real = load_images(config.data, progress=False)
+    judge = LogisticRegression(max_iter=2000).fit(real.images.flatten(1).float().numpy() / 255, real.labels.numpy())
+    model = load_generator(run.path)
+    labels = torch.arange(10).repeat_interleave(20)
+    images = model(model.noise(len(labels), seed=1), labels)
+    accuracy = (judge.predict(images.flatten(1).float().numpy() / 255) == labels.numpy()).mean()
+    assert accuracy >= 0.9
+    assert len({bytes(image.numpy()) for image in images}) == len(images)  # not one image per class

@@ -25,6 +25,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--seed", type=int, default=0, help="noise seed: same seed, same pictures")
     parser.add_argument("--rows", type=int, default=4, help="interpolate: number of walks")
     parser.add_argument("--steps", type=int, default=8, help="interpolate: images per walk in the grid")
+    parser.add_argument("--seeds", metavar="A,B,...", help="interpolate: walk between these seeds' images (A to B, B to C, ...) instead of random pairs")
     parser.add_argument("--linear", action="store_true", help="interpolate: straight lines instead of slerp")
     parser.add_argument("--class", dest="class_name", metavar="NAME", help="interpolate: walk within this class (conditional models)")
     parser.add_argument("--per-class", type=int, default=8, help="classes: latent vectors (columns)")
@@ -52,10 +53,18 @@ def draw_interpolation(args, out):
     from artgan.evaluation.figures import interpolation_figure, interpolation_gif
     from artgan.generation import load_generator
 
+    from artgan.errors import ArtganError
+
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else None
+    except ValueError:
+        raise ArtganError(f"--seeds takes whole numbers separated by commas, e.g. 3,17,42; got {args.seeds!r}") from None
+    if seeds is not None and len(seeds) < 2:
+        raise ArtganError(f"--seeds needs at least two seeds to walk between, got {args.seeds!r}")
     model = load_generator(args.run_dir, args.device)
     spherical = not args.linear
-    interpolation_figure(model, args.rows, args.steps, args.seed, spherical, args.class_name).save(out)
-    gif = interpolation_gif(model, out.with_suffix(".gif"), args.rows, 24, args.seed, spherical, args.class_name)
+    interpolation_figure(model, args.rows, args.steps, args.seed, spherical, args.class_name, seeds).save(out)
+    gif = interpolation_gif(model, out.with_suffix(".gif"), args.rows, 24, args.seed, spherical, args.class_name, seeds)
     return [out, gif]
 
 

@@ -104,15 +104,16 @@ def save_figure(figure, path: str | Path | None = None) -> bytes:
 
 
 def interpolation_figure(model: LoadedGenerator, rows: int = 4, steps: int = 8, seed: int = 0,
-                         spherical: bool = True, class_name: str | None = None) -> Image.Image:
-    images = interpolation_images(model, rows, steps, seed, spherical, class_name)
+                         spherical: bool = True, class_name: str | None = None, seeds: list[int] | None = None) -> Image.Image:
+    images = interpolation_images(model, rows, steps, seed, spherical, class_name, seeds)
     return make_grid(enlarge(images), columns=steps)
 
 
 def interpolation_gif(model: LoadedGenerator, path: str | Path, walks: int = 4, frames: int = 24, seed: int = 0,
-                      spherical: bool = True, class_name: str | None = None) -> Path:
+                      spherical: bool = True, class_name: str | None = None, seeds: list[int] | None = None) -> Path:
     """The walks as an animation: frame t shows every walk at position t, going there and back."""
-    images = enlarge(interpolation_images(model, walks, frames, seed, spherical, class_name), 96)
+    images = enlarge(interpolation_images(model, walks, frames, seed, spherical, class_name, seeds), 96)
+    walks = len(seeds) - 1 if seeds else walks
     images = images.view(walks, frames, *images.shape[1:])
     pictures = [make_grid(images[:, t], columns=walks).convert("RGB") for t in range(frames)]
     pictures += pictures[-2:0:-1]  # ping-pong, so the loop has no jump

@@ -35,11 +35,20 @@ def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 
 def interpolation_images(model: LoadedGenerator, rows: int = 4, steps: int = 8, seed: int = 0,
-                         spherical: bool = True, class_name: str | None = None) -> torch.Tensor:
+                         spherical: bool = True, class_name: str | None = None,
+                         seeds: list[int] | None = None) -> torch.Tensor:
     """``rows`` walks of ``steps`` images each between random latent pairs: uint8 (rows*steps, C, H, W),
-    row-major, ready for ``make_grid(images, columns=steps)``."""
-    ends = model.noise(2 * rows, seed)
-    path = (slerp if spherical else lerp)(ends[:rows], ends[rows:], torch.linspace(0, 1, steps))
+    row-major, ready for ``make_grid(images, columns=steps)``. With ``seeds`` the walks go from each
+    chosen seed's image to the next one's instead (seed A -> B, B -> C, ...), and ``rows`` is ignored."""
+    if seeds:
+        if len(seeds) < 2:
+            raise ValueError("a walk between chosen seeds needs at least two seeds")
+        points = torch.cat([model.noise(1, s) for s in seeds])
+        starts, ends, rows = points[:-1], points[1:], len(seeds) - 1
+    else:
+        points = model.noise(2 * rows, seed)
+        starts, ends = points[:rows], points[rows:]
+    path = (slerp if spherical else lerp)(starts, ends, torch.linspace(0, 1, steps))
     z = path.reshape(rows * steps, -1)
     labels = None
     if model.conditional:

@@ -6,7 +6,9 @@ import re
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from artgan.cli import main
@@ -74,3 +76,25 @@ def test_show_writes_each_analysis(digits_run, tmp_path, capsys, what, size):
 def test_show_classes_refuses_an_unconditional_model(digits_run, capsys):
     assert main(["show", str(digits_run), "classes"]) == 2
     assert "conditional model" in capsys.readouterr().err
+
+
+def test_show_interpolate_between_chosen_seeds_starts_and_ends_on_their_images(digits_run, tmp_path):
+    out = tmp_path / "walk.png"
+    assert main(["show", str(digits_run), "interpolate", "--seeds", "3,7,11", "--steps", "5", "--out", str(out)]) == 0
+    model = load_generator(digits_run)
+    from artgan.evaluation.figures import enlarge
+
+    ends = torch.cat([model.sample(1, s) for s in (3, 7, 11)])
+    with Image.open(out) as picture:
+        grid = torch.from_numpy(np.array(picture))
+    assert picture.size == (2 + 5 * 66, 2 + 2 * 66)  # two walks: 3 -> 7 and 7 -> 11
+    tile = lambda row, column: grid[2 + row * 66:2 + row * 66 + 64, 2 + column * 66:2 + column * 66 + 64]  # noqa: E731
+    for (row, column), image in {(0, 0): ends[0], (0, 4): ends[1], (1, 0): ends[1], (1, 4): ends[2]}.items():
+        assert torch.equal(tile(row, column), enlarge(image[None])[0, 0])
+
+
+def test_show_interpolate_refuses_bad_seeds(digits_run, capsys):
+    assert main(["show", str(digits_run), "interpolate", "--seeds", "3"]) == 2
+    assert "at least two seeds" in capsys.readouterr().err
+    assert main(["show", str(digits_run), "interpolate", "--seeds", "a,b"]) == 2
+    assert "whole numbers" in capsys.readouterr().err

@@ -19,7 +19,7 @@ import torch
 
 from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
-from artgan.evaluation.classifier import gan_train_test
+from artgan.evaluation.classifier import conditional_samples, gan_train_test
 from artgan.evaluation.domain_classifier import DomainClassifier, accuracy, load_classifier, save_classifier, train_classifier
 from artgan.evaluation.features import DomainFeatures, FeatureNetwork, Features, InceptionFeatures, extract
 from artgan.evaluation.memorisation import MemorisationCheck, memorisation_check
@@ -100,6 +100,22 @@ def score(reference: Features, candidate: Features, kid_subsets: int = 100) -> d
     return row
 
 
+def per_class_scores(setup: EvaluationSetup, per_class: int, seed: int = 0) -> dict[str, dict[str, float]]:
+    """For a conditional model: FID, KID, precision and recall of each class's samples against that
+    class's real reference images, beside the class's real held-out ceiling FID. A model can score
+    well overall while drawing one class badly (or drawing another class in its place)."""
+    samples, labels = conditional_samples(setup.model, per_class, seed)
+    features = extract(setup.network, samples).vectors
+    rows = {}
+    for index, name in enumerate(setup.model.class_names):
+        real = Features(setup.reference_features.vectors[setup.reference.labels == index])
+        held_out = setup.held_out.images[setup.held_out.labels == index][:per_class]
+        row = score(real, Features(features[labels == index]), kid_subsets=20)
+        row["fid_ceiling"] = fid(real.vectors, extract(setup.network, held_out).vectors)
+        rows[name] = row
+    return rows
+
+
 def candidate_images(setup: EvaluationSetup, n: int, seed: int = 0) -> dict[str, torch.Tensor]:
     """The images of every row: the model's samples, the two floors and the real ceiling, n each."""
     average = average_image(setup.reference)
@@ -139,9 +155,12 @@ def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed
         "memorisation": setup.memorisation.summary(),
         "seconds": round(time.perf_counter() - started, 1),
     }
+    conditional = setup.model.conditional and setup.reference.class_names == setup.model.class_names
+    if conditional:
+        result["per_class"] = per_class_scores(setup, max(10, n // len(setup.model.class_names)), seed)
     if setup.classifier is not None:
         result["classifier"] = {"task": setup.classifier.info.task, "held_out_accuracy": setup.classifier.info.held_out_accuracy}
-        if setup.model.conditional and setup.classifier.info.task == "classes":
+        if conditional and setup.classifier.info.task == "classes":
             per_class = max(10, n // len(setup.model.class_names))
             result["gan_train_test"] = gan_train_test(setup.model, setup.classifier, setup.held_out, per_class,
                                                       setup.classifier_steps, seed, progress)

@@ -103,9 +103,20 @@ def build_sections(run_path: Path, setup: EvaluationSetup, result: dict, out: Pa
             '<div class="row">', img(distance_histogram(setup.memorisation)),
             img(memorisation_figure(setup.memorisation), "the samples nearest to a training image, then their 3 nearest training images"),
             "</div>"))
+    if "per_class" in result:
+        sections.append(section("Per class", per_class_table(result["per_class"])))
     if "gan_train_test" in result:
         sections.append(section("GAN-train and GAN-test (Shmelkov et al. 2018)", gan_train_test_table(result["gan_train_test"])))
     return sections
+
+
+def per_class_table(rows: dict) -> str:
+    body = "".join(f"<tr><td>{html.escape(name)}</td><td>{row['fid']:.4g}</td><td>{row['fid_ceiling']:.4g}</td>"
+                   f"<td>{row['kid']:.4g}</td><td>{row['precision']:.3f}</td><td>{row['recall']:.3f}</td></tr>"
+                   for name, row in rows.items())
+    return ('<p class="note">Each class\'s samples against that class\'s real images; the ceiling is the class\'s '
+            "real held-out images.</p><table><tr><th>class</th><th>FID</th><th>FID ceiling</th><th>KID</th>"
+            f"<th>precision</th><th>recall</th></tr>{body}</table>")
 
 
 def gan_train_test_table(scores: dict) -> str:

@@ -1,6 +1,7 @@
 """GAN-train / GAN-test on stand-in generators whose answer is known: one that draws real images of the
 requested class, and one that ignores the label (class collapse)."""
 
+import pytest
 import torch
 
 from artgan.cli import main
@@ -63,3 +64,19 @@ def test_cli_classify_refuses_unlabelled_data_and_unconditional_runs(digits_run,
     assert "no class labels" in capsys.readouterr().err
     assert main(["classify", "test", str(digits_run), "--quiet"]) == 2
     assert "conditional model" in capsys.readouterr().err
+
+
+def test_per_class_scores_find_the_classes_a_generator_gets_wrong(digits_setup):
+    from dataclasses import replace
+
+    from artgan.evaluation.evaluate import per_class_scores
+
+    faithful = per_class_scores(replace(digits_setup, model=StandInGenerator(digits_setup.held_out)), 30)
+    collapsed = per_class_scores(replace(digits_setup, model=StandInGenerator(digits_setup.held_out, False)), 30)
+    assert set(faithful) == set(digits_setup.held_out.class_names)
+    for name in faithful:  # real held-out digits of the right class: at their own ceiling
+        assert faithful[name]["fid"] == pytest.approx(faithful[name]["fid_ceiling"], rel=0.01)
+        assert faithful[name]["precision"] > 0.5
+    # Drawing a 0 for every class is fine for class 0 only.
+    assert collapsed["0"]["fid"] == pytest.approx(faithful["0"]["fid"], rel=0.01)
+    assert all(collapsed[name]["fid"] > 5 * faithful[name]["fid"] for name in faithful if name != "0")

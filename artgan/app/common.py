@@ -12,7 +12,8 @@ import streamlit as st
 import torch
 from PIL import Image
 
-from artgan.app.runs import RUNS_ENV, RunSummary, find_run, find_runs
+from artgan.app.runs import RUNS_ENV, RunSummary, find_runs
+from artgan.errors import ArtganError
 from artgan.visual.grid import to_pil, upscale
 
 MIXED = "mixed (one of each class in turn)"
@@ -39,7 +40,7 @@ def pick_run(key: str, need_checkpoint: bool = True) -> RunSummary | None:
     labels = {run.name: run.label for run in runs}
     name = st.selectbox("Run", names, index=index, format_func=labels.get, key=key)
     st.session_state["run"] = name
-    return find_run(root, name)
+    return runs[names.index(name)]
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the generator...")
@@ -48,12 +49,17 @@ def load_model(path: str, step: int):
     checkpoint of a run still training loads afresh)."""
     from artgan.generation import load_generator
 
-    torch.set_grad_enabled(False)
     return load_generator(path)
 
 
 def model_for(run: RunSummary):
-    return load_model(str(run.path), run.step)
+    """The run's generator; a run this install cannot load (a variant it lacks, a damaged
+    checkpoint) stops the page with the reason instead of a traceback."""
+    try:
+        return load_model(str(run.path), run.step)
+    except ArtganError as error:
+        st.error(f"Cannot load run {run.name!r}: {error}")
+        st.stop()
 
 
 def pick_class(model, key: str, mixed: bool = True) -> str | None:

@@ -99,11 +99,6 @@ def read_run(path: Path, root: Path) -> RunSummary | None:
     )
 
 
-def find_run(root: str | Path, name: str) -> RunSummary | None:
-    """The run called ``name`` (as listed by ``find_runs``), or None: never a path outside the root."""
-    return next((run for run in find_runs(root) if run.name == name), None)
-
-
 def _candidate_dirs(directory: Path, root: Path, depth: int):
     if (directory / "run.json").is_file():
         yield directory

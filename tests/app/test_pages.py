@@ -66,6 +66,17 @@ def test_pages_explain_how_to_get_a_run_when_the_folder_has_none(tmp_path, monke
         assert "artgan train" in at.info[0].value and not at.get("image")
 
 
+def test_a_run_this_install_cannot_load_gets_a_message_not_a_traceback(runs_root, tmp_path, monkeypatch):
+    odd = tmp_path / "runs" / "odd"
+    shutil.copytree(runs_root / "digits", odd)
+    config = odd / "config.yaml"
+    config.write_text(config.read_text().replace("name: dcgan", "name: stylegan9"))
+    monkeypatch.setenv(RUNS_ENV, str(tmp_path / "runs"))
+    for name in ("generate", "explore"):
+        at = page(name).run()
+        assert not at.exception and "Cannot load run 'odd': unknown model 'stylegan9'" in at.error[0].value
+
+
 def test_runs_page_shows_a_finished_runs_samples_timelapse_and_curves(app_runs, media):
     at = page("monitor").run()
     assert not at.exception

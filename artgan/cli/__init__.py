@@ -17,7 +17,7 @@ from artgan.errors import ArtganError
 COMMANDS = ["train", "generate", "data", "evaluate"]
 COMMANDS += ["app"]  # web app (issue 6)
 COMMANDS += ["show", "classify"]  # visual analyses, domain classifier and GAN-train/test (issue 4)
-COMMANDS += ["stylize"]  # neural style transfer (issue 5)
+COMMANDS += ["stylize", "style"]  # neural style transfer (issue 5)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,101 @@
+"""Training images/s: artgan's Trainer against the textbook DCGAN loop, side by side in one run.
+
+For each size, both loops train the same DCGAN (ngf = ndf = 64, nz 100, batch 64, Adam) on the
+same JPEG folder, alternating ``--repeats`` timed chunks of ``--iters`` iterations so that a
+machine shared with other jobs slows both alike; the ratio is taken per chunk and the median
+reported. Also printed: FLOPs per image (torch's flop counter over one artgan iteration) and
+the fraction of this machine's measured matmul peak that artgan's loop reaches.
+
+    python benchmarks/throughput.py --sizes 64 32 128 --iters 20 --repeats 3
+    python benchmarks/throughput.py --sizes 32 --models dcgan mlp     # other variants: artgan only
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from common import artgan_config, build_trainer, jpeg_folder, median, seconds, train_artgan
+from textbook_dcgan import TextbookDCGAN
+
+
+def matmul_peak(dtype: torch.dtype, n: int = 2048, reps: int = 5) -> float:
+    """Measured FLOP/s of a large square matmul: the best this machine does in ``dtype``."""
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+    a @ b
+    best = min(seconds(torch.matmul, a, b) for _ in range(reps))
+    return 2 * n ** 3 / best
+
+
+def flops_per_iteration(trainer) -> int:
+    with FlopCounterMode(display=False) as counter:
+        train_artgan(trainer, 1)
+    return counter.get_total_flops()
+
+
+def compare(size: int, args, workdir: Path, peaks: dict) -> dict:
+    data_root = jpeg_folder(workdir, args.images, size)
+    config = artgan_config(data_root, size, workdir / "cache", **({"precision": args.precision} if args.precision else {}))
+    trainer, prepare = build_trainer(config, workdir / f"run{size}")
+    textbook = TextbookDCGAN(data_root, size)
+    train_artgan(trainer, args.warmup)
+    textbook.train(args.warmup)
+    ours, theirs = [], []
+    for _ in range(args.repeats):  # alternate, so background load hits both loops alike
+        theirs.append(64 * args.iters / seconds(textbook.train, args.iters))
+        ours.append(64 * args.iters / seconds(train_artgan, trainer, args.iters))
+    ratios = [a / b for a, b in zip(ours, theirs)]
+    flops = flops_per_iteration(trainer) / 64
+    peak = peaks[trainer.precision.dtype]
+    return {"size": size, "textbook": median(theirs), "artgan": median(ours), "ratio": median(ratios),
+            "ratios": ratios, "gflop_per_image": flops / 1e9, "peak_fraction": median(ours) * flops / peak,
+            "precision": trainer.precision.name, "prepare_s": prepare}
+
+
+def variant_speed(model: str, size: int, args, workdir: Path) -> float:
+    data_root = jpeg_folder(workdir, args.images, size)
+    trainer, _ = build_trainer(artgan_config(data_root, size, workdir / "cache", model=model), workdir / f"{model}{size}")
+    train_artgan(trainer, args.warmup)
+    per_iteration = trainer.images_per_step
+    return median([per_iteration * args.iters / seconds(train_artgan, trainer, args.iters) for _ in range(args.repeats)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 32, 128])
+    parser.add_argument("--iters", type=int, default=20, help="iterations per timed chunk")
+    parser.add_argument("--repeats", type=int, default=3, help="timed chunks per loop (median reported)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--images", type=int, default=1024, help="JPEGs in the data set")
+    parser.add_argument("--models", nargs="+", default=["dcgan"], help="variants to time (dcgan is compared)")
+    parser.add_argument("--precision", help="artgan's --precision (default: the trainer's default)")
+    parser.add_argument("--workdir", help="where the JPEGs and cache go (default: a temp dir)")
+    args = parser.parse_args()
+
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="artgan-bench-"))
+    peaks = {dtype: matmul_peak(dtype) for dtype in (torch.float32, torch.bfloat16)}
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"matmul peak fp32 {peaks[torch.float32] / 1e9:.0f} GFLOP/s, bf16 {peaks[torch.bfloat16] / 1e9:.0f} GFLOP/s")
+    print(f"{'size':>5} {'textbook img/s':>15} {'artgan img/s':>13} {'ratio':>6}  {'per-chunk ratios':<22}"
+          f"{'GFLOP/img':>9} {'% peak':>7} {'precision':>9}")
+    for size in args.sizes:
+        if "dcgan" in args.models:
+            r = compare(size, args, workdir, peaks)
+            chunks = " ".join(f"{x:.2f}" for x in r["ratios"])
+            print(f"{size:>5} {r['textbook']:>15.1f} {r['artgan']:>13.1f} {r['ratio']:>5.2f}x  {chunks:<22}"
+                  f"{r['gflop_per_image']:>9.2f} {100 * r['peak_fraction']:>6.1f}% {r['precision']:>9}", flush=True)
+        for model in args.models:
+            if model != "dcgan":
+                print(f"{size:>5} {model:>15} {variant_speed(model, size, args, workdir):>13.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    main()
+    print(f"({time.perf_counter() - start:.0f} s)")

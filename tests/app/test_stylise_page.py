@@ -24,13 +24,17 @@ def png(size=(48, 32), seed=0) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def no_vgg_weights(tmp_path, monkeypatch):
+    """No VGG-19 weights anywhere, as on a fresh machine (the cache is the test's, see tests/conftest.py)."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv("ARTGAN_VGG_WEIGHTS", raising=False)
+
+
 @pytest.fixture
 def random_vgg(monkeypatch):
     """Style transfer on a seeded random VGG-19: offline, and the same code path as real weights."""
-    import artgan.style
-
-    real = artgan.style.stylize
-    monkeypatch.setattr(artgan.style, "stylize", lambda *args, **options: real(*args, **{**options, "weights": "random"}))
+    monkeypatch.setenv("ARTGAN_VGG_WEIGHTS", "random")
 
 
 def test_without_the_style_package_the_page_says_so(app_runs, monkeypatch):
@@ -84,6 +88,16 @@ def test_fast_mode_without_a_trained_decoder_says_how_to_train_one(app_runs, ran
     at.run()
     at.button(key="stylise_go").click().run()
     assert not at.exception and "train-decoder" in at.error[0].value
+
+
+@needs_style
+def test_without_vgg_weights_the_page_says_what_to_download_and_starts_nothing(app_runs):
+    at = page("stylise").run()
+    assert not at.exception and "Style transfer needs the ImageNet VGG-19 weights" in at.warning[0].value
+    at.file_uploader(key="content_upload").upload("photo.png", png(seed=1), "image/png")
+    at.file_uploader(key="style_upload").upload("painting.png", png(seed=2), "image/png")
+    at.run()
+    assert at.button(key="stylise_go").disabled
 
 
 def test_one_sessions_generated_images_are_not_offered_to_another(app_runs):

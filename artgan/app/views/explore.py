@@ -7,7 +7,7 @@ import torch
 
 from artgan.app.common import model_for, pick_class, pick_run, show, tiles
 from artgan.visual.grid import make_grid
-from artgan.visual.latent import class_grid_images, lerp, nearby_latents, slerp
+from artgan.visual.latent import class_grid_images, interpolation_images, lerp, nearby_latents, slerp
 
 STRIP = 8  # images in an interpolation strip
 CHOICES = 16  # "more like this" picks from the same 16 images Generate shows for a seed
@@ -38,13 +38,11 @@ def interpolation(model) -> None:
     spherical = columns[3].toggle("Spherical (slerp)", value=True, key="walk_slerp",
                                   help="slerp stays where Gaussian noise lives (White 2016); lerp cuts through the middle")
     t = st.slider("Position", 0.0, 1.0, 0.5, 0.05, key="walk_t")
-    ends = (model.noise(1, seed_a), model.noise(1, seed_b))
-    steps = torch.cat([torch.linspace(0, 1, STRIP), torch.tensor([t])])
-    path = (slerp if spherical else lerp)(*ends, steps)[0]  # (STRIP + 1, D)
-    labels = torch.full((len(path),), model.class_index(class_name)) if class_name is not None else None
-    images = model(path, labels)
-    show(tiles(images[-1:])[0], f"seed {seed_a} → seed {seed_b} at {t:.2f}", min_side=256)
-    show(make_grid(images[:-1], columns=STRIP), f"{STRIP} steps from seed {seed_a} to seed {seed_b}", min_side=128)
+    labels = torch.full((1,), model.class_index(class_name)) if class_name is not None else None
+    here = (slerp if spherical else lerp)(model.noise(1, seed_a), model.noise(1, seed_b), torch.tensor([t]))[0]
+    show(tiles(model(here, labels))[0], f"seed {seed_a} → seed {seed_b} at {t:.2f}", min_side=256)
+    strip = interpolation_images(model, steps=STRIP, spherical=spherical, class_name=class_name, seeds=[seed_a, seed_b])
+    show(make_grid(strip, columns=STRIP), f"{STRIP} steps from seed {seed_a} to seed {seed_b}", min_side=128)
 
 
 def class_grid(model) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 
 import streamlit as st
 from PIL import Image
@@ -24,6 +25,9 @@ def render() -> None:
         return
     st.caption("Fast mode (AdaIN) answers in a moment; full mode (Gatys et al.) optimises the picture "
                "itself: slower, often better.")
+    missing = missing_weights()
+    if missing:
+        st.warning(missing)
     left, right = st.columns(2)
     with left:
         content = choose_image("Photo", "content")
@@ -37,7 +41,8 @@ def render() -> None:
     strength = columns[2].slider("Style strength", 0.0, 1.0, 1.0, 0.05, key="stylise_strength")
     steps = columns[3].slider("Optimisation steps", 10, 500, 200, 10, key="stylise_steps", disabled=mode == "fast",
                               help="full mode only")
-    if st.button("Stylise", type="primary", disabled=content is None or style is None, key="stylise_go"):
+    if st.button("Stylise", type="primary", disabled=content is None or style is None or bool(missing),
+                 key="stylise_go"):
         run_transfer(content, style, mode, steps, size, strength)
     result = st.session_state.get(RESULT_KEY)
     if result is not None:
@@ -72,12 +77,35 @@ def choose_image(role: str, key: str) -> Image.Image | None:
     return image
 
 
+def vgg_weights() -> str | None:
+    """$ARTGAN_VGG_WEIGHTS as `artgan stylize` reads it, plus ``random[:SEED]``: a seeded untrained
+    VGG that lets the page be tried (and tested) offline; its pictures are not art."""
+    from artgan.style.vgg import WEIGHTS_ENV
+
+    return os.environ.get(WEIGHTS_ENV) or None
+
+
+def missing_weights() -> str | None:
+    """Why style transfer cannot run here (no VGG-19 weights on disk), or None. The app never
+    starts the 548 MB download itself: a click on a web page should not do that."""
+    from artgan.style.vgg import find_weights
+
+    weights = vgg_weights()
+    if weights and weights.startswith("random"):
+        return None
+    try:
+        find_weights(weights, download=False)
+    except ArtganError as error:
+        return str(error)
+    return None
+
+
 def run_transfer(content: Image.Image, style: Image.Image, mode: str, steps: int, size: int, strength: float) -> None:
     from artgan.style import stylize
 
     bar = st.progress(0.0, text="Stylising...")
     try:
-        image = stylize(content, style, mode=mode, steps=steps, size=size, strength=strength,
+        image = stylize(content, style, mode=mode, steps=steps, size=size, strength=strength, weights=vgg_weights(),
                         progress=lambda done: bar.progress(min(max(float(done), 0.0), 1.0), text=f"Stylising... {done:.0%}"))
     except ArtganError as error:
         bar.empty()

@@ -11,6 +11,7 @@ A model's figure means something only between its floor and its ceiling.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from artgan.evaluation.memorisation import MemorisationCheck, memorisation_check
 from artgan.evaluation.metrics import fid, inception_score, kid, precision_recall
 from artgan.evaluation.split import split_real
 from artgan.generation import LoadedGenerator, load_generator
+from artgan.training.run_dir import RunDir
 from artgan.visual.preview import average_image
 
 MODEL, FLOOR_AVERAGE, FLOOR_NOISE, CEILING = "model", "floor: average image", "floor: noise", "ceiling: real held-out"
@@ -57,10 +59,17 @@ def run_data(model: LoadedGenerator, source: str | None = None, progress: bool =
     return data
 
 
+def model_source(run_path: Path) -> str:
+    return RunDir(Path(run_path)).read_config().data.source
+
+
 def domain_classifier_for(run_path: Path, reference: ImageSet, held_out: ImageSet, steps: int,
                           progress: bool, path: str | Path | None = None):
-    """The given classifier, or the run's cached one, or a new one trained on the reference half."""
-    cached = Path(path) if path else Path(run_path) / "evaluation" / "classifier.safetensors"
+    """The given classifier, or the run's cached one, or a new one trained on the reference half.
+    The cache is per data source, so `--data OTHER` never measures in a classifier of the run's data."""
+    name = "classifier.safetensors" if reference.source == model_source(run_path) else \
+        "classifier-" + re.sub(r"[^a-z0-9]+", "-", reference.source.lower()).strip("-")[-40:] + ".safetensors"
+    cached = Path(path) if path else Path(run_path) / "evaluation" / name
     if path or cached.is_file():  # a classifier the user names must exist; the run's own is trained once
         classifier = load_classifier(cached)
         if (classifier.info.channels, classifier.info.size) != (reference.channels, reference.size):

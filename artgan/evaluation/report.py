@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from artgan.evaluation.evaluate import CEILING, MODEL, EvaluationSetup
+from artgan.evaluation.evaluate import MODEL, EvaluationSetup
 from artgan.evaluation.figures import (class_grid_figure, distance_histogram, image_bytes, interpolation_figure,
                                        interpolation_gif, memorisation_figure, ranking_figure)
 from artgan.evaluation.ranking import load_discriminator, rank_samples

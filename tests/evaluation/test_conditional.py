@@ -3,7 +3,6 @@
 import shutil
 
 import pytest
-import torch
 from PIL import Image
 
 from artgan.cli import main

@@ -52,3 +52,18 @@ def test_cli_evaluate_errors(digits_run, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert main(["evaluate", str(digits_run), "--classifier", str(tmp_path / "none.safetensors")]) == 2
     assert "artgan classify train" in capsys.readouterr().err
+
+
+def test_another_data_source_gets_its_own_cached_classifier(digits_run, digits_setup, tmp_path):
+    import torch
+
+    from artgan.data import ImageSet
+    from artgan.evaluation.evaluate import domain_classifier_for
+    from artgan.evaluation.split import split_real
+
+    images = torch.randint(0, 256, (40, 1, 16, 16), dtype=torch.uint8)
+    other = ImageSet(images, torch.arange(40) % 4, ["a", "b", "c", "d"], source="folder/other")
+    classifier = domain_classifier_for(digits_run, *split_real(other), steps=5, progress=False)
+    assert classifier.info.num_classes == 4  # not the run's 10-digit classifier
+    assert (digits_run / "evaluation" / "classifier-folder-other.safetensors").is_file()
+    assert (digits_run / "evaluation" / "classifier.safetensors").is_file()

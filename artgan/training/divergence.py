@@ -66,8 +66,8 @@ class DivergenceGuard:
         self.last[f"grad_norm_{self.names.get(id(optimizer), 'model')}"] = norm.detach()
 
     def diverged(self) -> bool:
-        """One host sync: did anything go wrong since the last ``reset``?"""
-        return bool(self.tripped.item())
+        """One host sync: did anything go wrong since the last ``reset``, on this or any other rank?"""
+        return any_rank(self.tripped) > 0
 
     def reset(self) -> None:
         self.tripped.zero_()
@@ -84,6 +84,19 @@ class DivergenceGuard:
 
     def load_state_dict(self, state: dict) -> None:
         self.rollbacks, self.lr_scale = state["rollbacks"], state["lr_scale"]
+
+
+def any_rank(value: torch.Tensor) -> int:
+    """The largest value over all processes (just this one's without torch.distributed).
+
+    Under DDP every rank must take the same branch (stop, roll back, save), or the ranks that go on
+    wait forever in their next collective for the ones that stopped. Called only at steps that are
+    the same on every rank (log/sample/checkpoint boundaries).
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        value = value.to(torch.int64, copy=True)
+        torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
+    return int(value.item())
 
 
 def advice(t: TrainConfig) -> str:

@@ -25,6 +25,12 @@ class TrainingInterrupted(ArtganError):
         self.exit_code = 128 + signum
 
 
+def distributed() -> bool:
+    import torch.distributed as dist
+
+    return dist.is_available() and dist.is_initialized()
+
+
 class GracefulInterrupts:
     """``install()`` before the loop, ``restore()`` after it; ``signum`` says a stop was asked for."""
 
@@ -47,6 +53,22 @@ class GracefulInterrupts:
         for signum, handler in self.previous.items():
             signal.signal(signum, handler)
         self.previous.clear()
+
+    @property
+    def pending(self) -> bool:
+        """Stop at this very step? Alone, as soon as a signal came; under DDP only at shared
+        boundaries, where ``agreed`` lets every rank learn of a signal any rank received."""
+        return self.signum is not None and not distributed()
+
+    def agreed(self, device) -> bool:
+        """Has any rank been asked to stop? (Every rank calls this at the same steps.)"""
+        if distributed():
+            import torch
+
+            from artgan.training.divergence import any_rank
+
+            self.signum = any_rank(torch.tensor(self.signum or 0, device=device)) or None
+        return self.signum is not None
 
     @property
     def name(self) -> str:

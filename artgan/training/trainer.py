@@ -16,9 +16,10 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from artgan import __version__
+from artgan.atomic import DiskFullError, remove_stale_temp_files, save_image_atomic
 from artgan.config import Config
 from artgan.data import ImageSet, to_uint8
-from artgan.atomic import DiskFullError, remove_stale_temp_files, save_image_atomic
+from artgan.errors import ArtganError
 from artgan.training.checkpoint import checkpoint_path, newest_good_checkpoint, prune_checkpoints, save_checkpoint
 from artgan.training.divergence import DivergenceGuard, recover_from_divergence, remember_initial_state
 from artgan.training.interrupts import GracefulInterrupts, stop_for_interrupt
@@ -135,7 +136,7 @@ class Trainer:
                 self.step += 1
                 bar.update(1)
                 done = self.step == self.total_steps
-                boundary = done or self.interrupts.signum or any(self.step % n == 0 for n in (t.log_every, t.sample_every, t.checkpoint_every))
+                boundary = done or self.interrupts.pending or any(self.step % n == 0 for n in (t.log_every, t.sample_every, t.checkpoint_every))
                 if boundary:  # the guard costs a host sync, so it is asked only where something is written
                     if self.guard.diverged():
                         recover_from_divergence(self, bar)  # stops the run, or rolls back to a good step
@@ -152,7 +153,7 @@ class Trainer:
                     self.save_checkpoint()
                 for hook in self.hooks:
                     hook(self, done)
-                if self.interrupts.signum:
+                if boundary and self.interrupts.agreed(self.device):
                     stop_for_interrupt(self)
         finally:
             self.interrupts.restore()
@@ -254,7 +255,14 @@ class Trainer:
         found = newest_good_checkpoint(self.run.checkpoints, quarantine=True)
         if found is None:
             return False
-        self.load_state_dict(found[1])
+        try:
+            self.load_state_dict(found[1])
+        except (RuntimeError, KeyError, ValueError) as error:  # shapes or entries that do not fit
+            reason = str(error).strip().splitlines()[0][:160]
+            raise ArtganError(
+                f"checkpoint {found[0]} does not fit this run ({reason}): it was made with another config or data "
+                f"set. Resume with the run's own config.yaml and data, or start a new run with another --out"
+            ) from None
         self.log.truncate_after(self.step)
         return True
 

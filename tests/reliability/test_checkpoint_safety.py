@@ -13,6 +13,7 @@ import torch
 from artgan.atomic import DiskFullError, write_bytes_atomic
 from artgan.cli import main
 from artgan.config import build_config
+from artgan.errors import ArtganError
 from artgan.generation import load_generator
 from artgan.training import prepare_run, train
 from artgan.training.checkpoint import CorruptCheckpoint, list_checkpoints, load_checkpoint, newest_good_checkpoint
@@ -159,3 +160,10 @@ def test_a_torn_last_metrics_line_is_dropped_on_resume(six_step_run, tmp_path):
     assert sorted(read_metrics(six_step_run.path)["loss_d"][0]) == [2, 4, 6]
     prepare_run(build_config(tiny_overrides(tmp_path, steps=9)), six_step_run.path, True, progress=False)[0].fit()
     assert read_metrics(six_step_run.path)["loss_d"][0] == [2, 4, 6, 8, 9]
+
+
+def test_resuming_with_networks_that_do_not_fit_the_checkpoint_is_a_clear_error(six_step_run, tmp_path):
+    wider = tiny_overrides(tmp_path)
+    wider["model"]["g_width"] = 16  # e.g. config.yaml edited by hand between the two runs
+    with pytest.raises(ArtganError, match="step_00000006.safetensors does not fit this run .*another --out"):
+        prepare_run(build_config(wider), six_step_run.path, True, progress=False)

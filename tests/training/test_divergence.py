@@ -4,6 +4,7 @@ checkpoint, sample or metrics row is written."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -121,3 +122,31 @@ def test_fp16_overflow_gradients_are_the_scalers_business_not_divergence():
     assert not guard.diverged()
     guard.watch_losses({"loss_g": torch.tensor(float("nan"))})
     assert guard.diverged()
+
+
+def _rank_verdicts(rank: int, rendezvous: str, results: str) -> None:
+    """One DDP rank: only rank 1 sees a NaN, only rank 0 gets SIGTERM; both must learn of both."""
+    import signal
+
+    import torch.distributed as dist
+
+    from artgan.training.interrupts import GracefulInterrupts
+
+    dist.init_process_group("gloo", init_method=f"file://{rendezvous}", rank=rank, world_size=2)
+    guard = DivergenceGuard(build_config({}).train, torch.device("cpu"), {})
+    guard.watch_losses({"loss_d": torch.tensor(float("nan") if rank == 1 else 0.7)})
+    interrupts = GracefulInterrupts()
+    interrupts.signum = signal.SIGTERM if rank == 0 else None
+    pending = interrupts.pending  # no rank stops on its own under DDP: they would deadlock
+    verdict = (guard.diverged(), pending, interrupts.agreed(torch.device("cpu")), interrupts.signum)
+    dist.destroy_process_group()
+    Path(results, f"rank{rank}").write_text(repr(verdict))
+
+
+@pytest.mark.slow
+def test_under_ddp_every_rank_agrees_on_divergence_and_interrupts(tmp_path):
+    import torch.multiprocessing as mp
+
+    mp.spawn(_rank_verdicts, args=(str(tmp_path / "rendezvous"), str(tmp_path)), nprocs=2)
+    for rank in (0, 1):
+        assert (tmp_path / f"rank{rank}").read_text() == "(True, False, True, 15)"

@@ -55,12 +55,14 @@ def stack(rows: list[Image.Image], gap: int = 6) -> Image.Image:
 
 
 def ranking_figure(pairs: list[tuple[Ranked, Ranked]]) -> Image.Image:
-    """Top-k and bottom-k samples by D, its probability under each; one pair of rows per class."""
+    """Top-k and bottom-k samples by D, its probability (D=) or a critic's score (C=) under each;
+    one pair of rows per class."""
     rows = []
     for top, bottom in pairs:
         for name, ranked in (("top", top), ("bottom", bottom)):
             title = f"{ranked.label}\n{name}" if ranked.label else name
-            rows.append(captioned_row(ranked.images, [f"D={s:.2f}" for s in ranked.scores.tolist()], title, 96))
+            captions = [f"D={s:.2f}" if ranked.probability else f"C={s:.3g}" for s in ranked.scores.tolist()]
+            rows.append(captioned_row(ranked.images, captions, title, 96))
     return stack(rows)
 
 

@@ -23,8 +23,9 @@ from artgan.training.run_dir import open_run
 @dataclass
 class Ranked:
     images: torch.Tensor  # uint8 (k, C, H, W), best first (top) or worst first (bottom)
-    scores: torch.Tensor  # (k,) sigmoid of D's logit: its probability of "real" (a monotone score for critics)
+    scores: torch.Tensor  # (k,) D's probability of "real", or a WGAN critic's raw score
     label: str = ""
+    probability: bool = True  # False for critics, whose scores are not probabilities
 
 
 def load_discriminator(run_path: str | Path, model: LoadedGenerator) -> nn.Module:
@@ -40,8 +41,9 @@ def load_discriminator(run_path: str | Path, model: LoadedGenerator) -> nn.Modul
 
 @torch.no_grad()
 def discriminator_scores(D: nn.Module, images: torch.Tensor, labels: torch.Tensor | None = None,
-                         batch: int = 256) -> torch.Tensor:
-    """sigmoid(D(x)) for uint8 images, (N,)."""
+                         batch: int = 256, probability: bool = True) -> torch.Tensor:
+    """sigmoid(D(x)) for uint8 images, (N,); the raw D(x) with ``probability=False`` (WGAN critics,
+    whose unbounded scores would all saturate to 0 or 1 under a sigmoid)."""
     device = next(D.parameters()).device
     scores = []
     for start in range(0, len(images), batch):
@@ -49,24 +51,29 @@ def discriminator_scores(D: nn.Module, images: torch.Tensor, labels: torch.Tenso
         y = labels[start:start + batch].to(device) if labels is not None else None
         out = D(x, y)
         logits = out[0] if isinstance(out, (tuple, list)) else out
-        scores.append(torch.sigmoid(logits.float().flatten()).cpu())
+        logits = logits.float().flatten()
+        scores.append((torch.sigmoid(logits) if probability else logits).cpu())
     return torch.cat(scores)
 
 
-def top_and_bottom(images: torch.Tensor, scores: torch.Tensor, k: int, label: str = "") -> tuple[Ranked, Ranked]:
+def top_and_bottom(images: torch.Tensor, scores: torch.Tensor, k: int, label: str = "",
+                   probability: bool = True) -> tuple[Ranked, Ranked]:
     order = scores.argsort(descending=True)
     top, bottom = order[:k], order.flip(0)[:k]
-    return Ranked(images[top], scores[top], label), Ranked(images[bottom], scores[bottom], label)
+    return (Ranked(images[top], scores[top], label, probability),
+            Ranked(images[bottom], scores[bottom], label, probability))
 
 
 def rank_samples(model: LoadedGenerator, D: nn.Module, n: int = 256, k: int = 8, seed: int = 0) -> list[tuple[Ranked, Ranked]]:
     """(top-k, bottom-k) of ``n`` samples: one pair overall, or one pair per class for conditional models."""
+    probability = model.variant.bce
     if not model.conditional:
         images = model.sample(n, seed)
-        return [top_and_bottom(images, discriminator_scores(D, images), k)]
+        return [top_and_bottom(images, discriminator_scores(D, images, probability=probability), k, "", probability)]
     pairs = []
     for index, name in enumerate(model.class_names):
         labels = torch.full((n,), index)
         images = model(model.noise(n, seed + index), labels)
-        pairs.append(top_and_bottom(images, discriminator_scores(D, images, labels), k, name))
+        scores = discriminator_scores(D, images, labels, probability=probability)
+        pairs.append(top_and_bottom(images, scores, k, name, probability))
     return pairs

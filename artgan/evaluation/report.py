@@ -92,7 +92,7 @@ def build_sections(run_path: Path, setup: EvaluationSetup, result: dict, out: Pa
     if model.conditional:
         sections.append(section("Same noise, every class", img(class_grid_figure(model), "row = class, column = one latent vector")))
     ranking = ranking_figure(rank_samples(model, load_discriminator(run_path, model)))
-    sections.append(section("Ranked by the discriminator", img(ranking, "top-8 and bottom-8 of 256 samples, D's probability of 'real' under each")))
+    sections.append(section("Ranked by the discriminator", img(ranking, "top-8 and bottom-8 of 256 samples, D's probability of 'real' (D=) or a WGAN critic's score (C=) under each")))
     if setup.memorisation is not None:
         summary = result["memorisation"]
         sections.append(section(

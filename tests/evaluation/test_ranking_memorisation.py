@@ -66,3 +66,23 @@ def test_memorisation_check_flags_a_copying_generator_and_clears_a_novel_one():
     novel = memorisation_check(images[:50], Features(torch.randn(50, 8, generator=generator)), held_out,
                                images, Features(training), show=4)
     assert novel.copy_rate < 0.1 and novel.samples.shape == (4, 1, 1, 1) and novel.neighbours.shape == (4, 3, 1, 1, 1)
+
+
+def test_critic_scores_stay_raw_so_they_do_not_saturate():
+    images = torch.tensor([0, 255], dtype=torch.uint8).view(2, 1, 1, 1).expand(2, 1, 4, 4)
+    raw = discriminator_scores(TwoHeadD(), images, torch.tensor([40, 50]), probability=False)
+    assert raw.tolist() == pytest.approx([39.0, 51.0])  # a sigmoid would give 1.0 for both
+    top, bottom = top_and_bottom(images, raw, k=1, probability=False)
+    assert not top.probability and top.scores.item() == pytest.approx(51.0)
+
+
+def test_ranking_a_wgan_run_shows_critic_scores(tmp_path):
+    from artgan.evaluation.figures import ranking_figure
+    from artgan.generation import load_generator
+    from tests.evaluation.conftest import train_tiny
+
+    run = train_tiny(tmp_path, "wgan", steps=4).path
+    model = load_generator(run)
+    [(top, bottom)] = rank_samples(model, load_discriminator(run, model), n=16, k=3)
+    assert not top.probability and top.scores.min() >= bottom.scores.max()
+    assert ranking_figure([(top, bottom)]).height > 0

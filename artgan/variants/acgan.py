@@ -7,8 +7,9 @@ classes, G to make its images recognisable), summed as in the second report.
 
 from __future__ import annotations
 
-from artgan.models.conditional import LabelMapGenerator, TwoHeadDiscriminator
+from artgan.models.conditional import TwoHeadDiscriminator
 from artgan.variants.base import LossOutput, Variant, mean_sigmoid
+from artgan.variants.cdcgan import CDCGAN
 from artgan.variants.losses import auxiliary_classifier_loss, bce_discriminator_loss, non_saturating_generator_loss
 from artgan.variants.registry import register_variant
 
@@ -19,9 +20,7 @@ class ACGAN(Variant):
     paper = "Odena et al. 2017, Conditional Image Synthesis with Auxiliary Classifier GANs"
     conditional = True
 
-    def build_generator(self):
-        m = self.config.model
-        return LabelMapGenerator(m.latent_dim, self.num_classes, self.channels, self.size, m.g_width, m.extra_layers)
+    build_generator = CDCGAN.build_generator  # the same label-conditioned G; only D and the losses differ
 
     def build_discriminator(self):
         m = self.config.model

@@ -6,7 +6,8 @@ import argparse
 
 
 def add_parser(subparsers) -> None:
-    from artgan.style.train_decoder import DecoderTraining
+    from artgan.cli.stylize import add_runtime_arguments
+    from artgan.style.settings import DecoderTraining
 
     parser = subparsers.add_parser("style", help="style-transfer tools: train the AdaIN decoder of `stylize --fast`",
                                    description="Tools behind `artgan stylize`.")
@@ -31,17 +32,14 @@ def add_parser(subparsers) -> None:
     train.add_argument("--style-weight", type=float, default=defaults.style_weight, help="weight of the style (moment) loss")
     train.add_argument("--save-every", type=int, default=defaults.save_every, help="write the decoder every N steps")
     train.add_argument("--limit", type=int, default=0, help="at most this many images of each set (0 = all; run: 256)")
-    train.add_argument("--vgg-weights", metavar="PATH", help="VGG-19 weights, as for stylize ('random' for tests only)")
-    train.add_argument("--seed", type=int, default=defaults.seed, help="seed of the batches and the decoder's init")
-    train.add_argument("--device", default="cpu", help="cpu, cuda, auto, ...")
-    train.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="bf16 autocast")
-    train.add_argument("--quiet", action="store_true", help="no progress bar, print nothing but errors")
+    add_runtime_arguments(train, seed=defaults.seed, seed_help="seed of the batches and the decoder's init")
     train.set_defaults(run=run_train_decoder)
 
 
 def run_train_decoder(args: argparse.Namespace) -> int:
     from artgan.style.adain import default_decoder_path
-    from artgan.style.train_decoder import DecoderTraining, load_training_images, train_decoder
+    from artgan.style.settings import DecoderTraining
+    from artgan.style.train_decoder import load_training_images, train_decoder
     from artgan.style.transfer import autocast_for, cached_vgg
     from artgan.training.precision import resolve_device
 

@@ -40,16 +40,21 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--scales", type=int, default=defaults.scales,
                         help="coarse-to-fine scales, each twice the last (full); 0: one per doubling above 512 px")
     parser.add_argument("--preserve-color", action="store_true", help="keep the content's colours, take only the style's strokes")
+    parser.add_argument("--decoder", metavar="PATH", help="AdaIN decoder (fast mode); default: $ARTGAN_ADAIN_DECODER "
+                                                          "or ~/.cache/artgan/weights/adain_decoder.safetensors")
+    add_runtime_arguments(parser, seed=defaults.seed, seed_help="seed of the noise start (--init noise)")
+    parser.set_defaults(run=run)
+
+
+def add_runtime_arguments(parser: argparse.ArgumentParser, seed: int, seed_help: str) -> None:
+    """The options every style-transfer command shares: weights, seed, device, precision, output."""
     parser.add_argument("--vgg-weights", metavar="PATH",
                         help="VGG-19 ImageNet weights (torchvision's vgg19-dcbb9e9d.pth); default: $ARTGAN_VGG_WEIGHTS, "
                              "~/.cache/artgan/weights, or a download. 'random' is for tests only")
-    parser.add_argument("--decoder", metavar="PATH", help="AdaIN decoder (fast mode); default: $ARTGAN_ADAIN_DECODER "
-                                                          "or ~/.cache/artgan/weights/adain_decoder.safetensors")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the noise start (--init noise)")
+    parser.add_argument("--seed", type=int, default=seed, help=seed_help)
     parser.add_argument("--device", default="cpu", help="cpu, cuda, auto, ...")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="bf16 autocast of VGG")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, print nothing but errors")
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

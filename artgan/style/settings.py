@@ -1,4 +1,4 @@
-"""The knobs of optimisation-based style transfer, in a module without torch so that
+"""The knobs of style transfer (Gatys optimisation, AdaIN decoder training), in a module without torch so that
 `artgan stylize --help` takes its defaults from here and stays instant."""
 
 from __future__ import annotations
@@ -18,3 +18,13 @@ class GatysSettings:
     scales: int = 0  # 0: one scale up to 512 px, then one more per doubling
     seed: int = 0
     style_blend: list[float] = field(default_factory=list)  # one weight per style image; empty = equal
+
+
+@dataclass
+class DecoderTraining:
+    steps: int = 2000
+    batch: int = 4
+    lr: float = 1e-4
+    style_weight: float = 10.0  # the paper's lambda
+    save_every: int = 200
+    seed: int = 0

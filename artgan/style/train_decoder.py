@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -20,19 +19,10 @@ from tqdm.auto import tqdm
 from artgan.errors import ArtganError
 from artgan.style.adain import ENCODER_LAYER, AdaIN, adain, save_decoder
 from artgan.style.losses import content_loss, moment_loss
+from artgan.style.settings import DecoderTraining
 from artgan.style.vgg import VGG19Features
 
 STYLE_STAT_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
-
-
-@dataclass
-class DecoderTraining:
-    steps: int = 2000
-    batch: int = 4
-    lr: float = 1e-4
-    style_weight: float = 10.0  # the paper's lambda
-    save_every: int = 200
-    seed: int = 0
 
 
 def load_training_images(source: str, size: int, limit: int, seed: int, progress: bool) -> torch.Tensor:

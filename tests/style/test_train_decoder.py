@@ -9,7 +9,8 @@ from PIL import Image
 from artgan.cli import main
 from artgan.errors import ArtganError
 from artgan.style.adain import load_decoder
-from artgan.style.train_decoder import DecoderTraining, train_decoder
+from artgan.style.settings import DecoderTraining
+from artgan.style.train_decoder import train_decoder
 
 
 def uint8_set(tensor: torch.Tensor) -> torch.Tensor:

@@ -150,3 +150,12 @@ def test_under_ddp_every_rank_agrees_on_divergence_and_interrupts(tmp_path):
     mp.spawn(_rank_verdicts, args=(str(tmp_path / "rendezvous"), str(tmp_path)), nprocs=2)
     for rank in (0, 1):
         assert (tmp_path / f"rank{rank}").read_text() == "(True, False, True, 15)"
+
+
+def test_rollback_lowers_rates_that_a_step_schedule_recomputes_too(tmp_path):
+    overrides = tiny_overrides(tmp_path, steps=9, on_divergence="rollback", lr_step=4, lr_gamma=0.5)
+    trainer, _ = prepare_run(build_config(overrides), tmp_path / "run", False, progress=False)
+    poison_discriminator(trainer, {5})
+    trainer.fit()
+    # The last iteration (step 8 -> 9) runs at gamma ** (8 // 4) of the base rate, times the rollback's 0.5.
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 * 0.25 * 0.5)

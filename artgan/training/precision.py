@@ -1,8 +1,10 @@
 """Device and numeric precision: one object that the loop asks to autocast and to step.
 
-bf16 autocast is used wherever the hardware runs it fast (AVX-512-BF16/AMX CPUs, Ampere+ GPUs):
-on this project's 2-core AVX-512 CPU it trains DCGAN 1.7-1.9x faster than fp32 (see
-benchmarks/). fp16 needs loss scaling, so it brings one GradScaler per optimiser.
+``auto`` picks what trains fastest, as measured in benchmarks/README.md: bf16 autocast on GPUs
+(fp16 where bf16 is missing) and on AMX CPUs, but fp32 on CPUs that have only AVX-512-BF16,
+because there oneDNN's bf16 *weight-gradient* convolution kernel runs 5-8x slower than fp32 and
+makes whole DCGAN networks about 2x slower to train, although bf16 forward passes are faster.
+fp16 needs loss scaling, so it brings one GradScaler per optimiser.
 """
 
 from __future__ import annotations
@@ -30,12 +32,17 @@ def resolve_device(name: str) -> torch.device:
 
 @lru_cache(maxsize=1)
 def cpu_has_fast_bf16() -> bool:
+    """AMX tiles (Sapphire Rapids and later); AVX-512-BF16 alone trains convolutions slower than fp32."""
     try:
         with open("/proc/cpuinfo") as file:
             flags = file.read()
     except OSError:
         return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+    return fast_bf16_flags(flags)
+
+
+def fast_bf16_flags(cpu_flags: str) -> bool:
+    return "amx_bf16" in cpu_flags.split()
 
 
 def resolve_dtype(precision: str, device: torch.device) -> torch.dtype:

@@ -135,3 +135,13 @@ def test_unknown_source_lists_the_valid_ones():
         load_images(DataConfig(source="no/such/folder", size=16))
     with pytest.raises(ArtganError, match="sklearn:digits"):
         load_images(DataConfig(source="sklearn:iris", size=16))
+
+
+def test_decoded_images_land_in_one_buffer_that_grows_when_a_source_undercounts():
+    from artgan.data import ImageBuffer
+
+    buffer = ImageBuffer(expected=2)
+    images = [np.full((3, 4, 4), i, np.uint8) for i in range(5)]  # more than announced
+    for image in images:
+        buffer.append(image)
+    assert len(buffer) == 5 and np.array_equal(buffer.filled(), np.stack(images))

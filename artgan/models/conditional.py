@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from artgan.models.dcgan import DCGANDiscriminator, init_dcgan_weights, norm_layer, stage_widths
+from artgan.models.dcgan import DCGANDiscriminator, DCGANGenerator, init_dcgan_weights, norm_layer, stage_widths
 
 
 def one_hot_maps(labels: torch.Tensor, num_classes: int, size: int, like: torch.Tensor) -> torch.Tensor:
@@ -55,6 +55,23 @@ class LabelMapGenerator(nn.Module):
         z = z.view(z.shape[0], -1, 1, 1)
         label_input = one_hot_maps(labels, self.num_classes, 1, like=z)
         return self.body(torch.cat([self.z_stem(z), self.label_stem(label_input)], 1))
+
+
+class OneHotGenerator(nn.Module):
+    """The DCGAN generator fed [z; one-hot(label)], as AC-GAN's G takes both (Odena et al. 2017).
+
+    Unlike the label-map G, z and the label meet in the very first layer, so G cannot serve a class
+    by ignoring z: with AC-GAN's class loss the label-map G collapsed to one digit per class.
+    """
+
+    def __init__(self, latent_dim: int, num_classes: int, channels: int, size: int, width: int = 64,
+                 extra_layers: int = 0):
+        super().__init__()
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.net = DCGANGenerator(latent_dim, channels, size, width, extra_layers, extra_inputs=num_classes)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([z.flatten(1), F.one_hot(labels, self.num_classes).to(z.dtype)], 1))
 
 
 class LabelMapDiscriminator(nn.Module):

@@ -1,15 +1,14 @@
 """AC-GAN: Odena, Olah & Shlens 2017, Conditional Image Synthesis with Auxiliary Classifier GANs.
 
-G is conditioned on the label; D is not, but besides real/fake it predicts the class of every
-image, real or fake. Both players add the class NLL to their adversarial loss (D to recognise
+G takes the one-hot label concatenated to z; D does not see the label, but besides real/fake it
+predicts the class of every image, real or fake. Both players add the class NLL to their adversarial loss (D to recognise
 classes, G to make its images recognisable), summed as in the second report.
 """
 
 from __future__ import annotations
 
-from artgan.models.conditional import TwoHeadDiscriminator
+from artgan.models.conditional import OneHotGenerator, TwoHeadDiscriminator
 from artgan.variants.base import LossOutput, Variant, mean_sigmoid
-from artgan.variants.cdcgan import CDCGAN
 from artgan.variants.losses import auxiliary_classifier_loss, bce_discriminator_loss, non_saturating_generator_loss
 from artgan.variants.registry import register_variant
 
@@ -20,7 +19,9 @@ class ACGAN(Variant):
     paper = "Odena et al. 2017, Conditional Image Synthesis with Auxiliary Classifier GANs"
     conditional = True
 
-    build_generator = CDCGAN.build_generator  # the same label-conditioned G; only D and the losses differ
+    def build_generator(self):
+        m = self.config.model
+        return OneHotGenerator(m.latent_dim, self.num_classes, self.channels, self.size, m.g_width, m.extra_layers)
 
     def build_discriminator(self):
         m = self.config.model

@@ -8,15 +8,16 @@ import torch
 from artgan.cli import main
 from artgan.config import build_config
 from artgan.errors import ArtganError
-from artgan.models.conditional import (LabelMapDiscriminator, LabelMapGenerator, ProjectionDiscriminator,
-                                       TwoHeadDiscriminator)
+from artgan.models.conditional import (LabelMapDiscriminator, LabelMapGenerator, OneHotGenerator,
+                                       ProjectionDiscriminator, TwoHeadDiscriminator)
 from artgan.training import prepare_run, train
 from tests.conftest import tiny_overrides
 
 
 @pytest.mark.parametrize("size", [16, 32])
-def test_label_map_generator_draws_a_different_image_per_label(size):
-    G = LabelMapGenerator(latent_dim=8, num_classes=3, channels=3, size=size, width=8).eval()
+@pytest.mark.parametrize("network", [LabelMapGenerator, OneHotGenerator])
+def test_conditional_generators_draw_a_different_image_per_label(size, network):
+    G = network(latent_dim=8, num_classes=3, channels=3, size=size, width=8).eval()
     z = torch.randn(1, 8).repeat(3, 1)
     images = G(z, torch.arange(3))
     assert images.shape == (3, 3, size, size) and images.abs().max() <= 1

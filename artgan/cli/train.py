@@ -36,9 +36,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name:10s} {'conditional  ' if cls.conditional else 'unconditional'}  {cls.paper}")
         return 0
     config = resolve_train_config(args)
-    from artgan.training import train
+    from artgan.training import distributed, train
 
     run_dir = train(config, out=args.out, resume=args.resume, progress=not args.quiet)
+    if not distributed.main_process():
+        return 0  # under torchrun, rank 0 speaks for the run
     print(f"run directory: {run_dir.path}")
     print(f"  samples:  {run_dir.path / 'samples.png'}")
     print(f"  timelapse: {run_dir.path / 'timelapse.gif'}   curves: {run_dir.path / 'training_curves.png'}")

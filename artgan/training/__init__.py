@@ -9,6 +9,7 @@ from artgan import __version__
 from artgan.config import Config
 from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
+from artgan.training import distributed
 from artgan.training.run_dir import RunDir, default_run_path, refuse_to_overwrite
 from artgan.training.trainer import Trainer
 from artgan.variants import get_variant
@@ -28,6 +29,7 @@ def check_data_fits(config: Config, data: ImageSet) -> None:
         raise ArtganError(f"--batch {config.train.batch} is larger than the data set ({len(data)} images); use --batch {len(data)} or less")
     if config.train.batch < 2:
         raise ArtganError("--batch must be at least 2 (batch norm needs more than one image)")
+    distributed.ranks().split(config.train.batch)  # under torchrun: --batch is global, split evenly
 
 
 def report_skipped(data: ImageSet) -> None:
@@ -41,8 +43,23 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
     run = RunDir(Path(out) if out else default_run_path(config, resume=resume))
     if not resume:
         refuse_to_overwrite(run)  # before any work, and before config.yaml is replaced
-    data = load_images(config.data, progress=progress)
+    main = distributed.ranks().main  # under torchrun, rank 0 alone writes the run directory
+    with distributed.main_first():  # rank 0 decodes and caches; the others read its cache
+        data = load_images(config.data, progress=progress and main)
     check_data_fits(config, data)
+    if main:
+        write_run_files(config, run, data)
+    trainer = Trainer(config, run, data, progress=progress)
+    if config.train.eval_every > 0 and main:
+        from artgan.evaluation.tracking import FIDTracker  # evaluation builds on training, so only on request
+
+        trainer.hooks.append(FIDTracker(run.path, data, config.train.eval_every, config.train.eval_n, config.train.seed, progress))
+    if not (resume and trainer.resume()):
+        trainer.log.truncate_after(0)  # a fresh start in a folder a killed run left metrics in
+    return trainer, data
+
+
+def write_run_files(config: Config, run: RunDir, data: ImageSet) -> None:
     if data.skipped:
         report_skipped(data)
     run.path.mkdir(parents=True, exist_ok=True)
@@ -58,16 +75,10 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
         "skipped_examples": data.skipped_examples,
         "artgan_version": __version__,
     })
-    trainer = Trainer(config, run, data, progress=progress)
-    if config.train.eval_every > 0:
-        from artgan.evaluation.tracking import FIDTracker  # evaluation builds on training, so only on request
-
-        trainer.hooks.append(FIDTracker(run.path, data, config.train.eval_every, config.train.eval_n, config.train.seed, progress))
-    if not (resume and trainer.resume()):
-        trainer.log.truncate_after(0)  # a fresh start in a folder a killed run left metrics in
-    return trainer, data
 
 
 def train(config: Config, out: str | Path | None = None, resume: bool = False, progress: bool = True) -> RunDir:
-    trainer, _ = prepare_run(config, out, resume, progress)
-    return trainer.fit()
+    """Train alone, or as one of torchrun's processes (``torchrun --nproc_per_node=K -m artgan train``)."""
+    with distributed.process_group(config.train.device):
+        trainer, _ = prepare_run(config, out, resume, progress)
+        return trainer.fit()

@@ -54,6 +54,14 @@ class MetricsLog:
             self.writer.close()
 
 
+class NullLog:
+    """What the other processes log to under torchrun: rank 0 alone writes metrics.csv."""
+
+    def log(self, step: int, values: dict[str, float]) -> None: ...
+    def truncate_after(self, step: int) -> None: ...
+    def close(self) -> None: ...
+
+
 def read_metrics(run_dir: Path) -> dict[str, tuple[list[int], list[float]]]:
     """metrics.csv as ``{name: (steps, values)}``; a metric logged only now and then (FID) keeps its own steps."""
     path = Path(run_dir) / "metrics.csv"

@@ -9,13 +9,15 @@ from __future__ import annotations
 import torch
 
 from artgan.data import ImageSet, to_float
+from artgan.training.distributed import Ranks
 
 
 class BatchSampler:
-    def __init__(self, data: ImageSet, batch: int, seed: int, device: torch.device):
+    def __init__(self, data: ImageSet, batch: int, seed: int, device: torch.device, ranks: Ranks = Ranks()):
         self.images = data.images.to(device)  # uint8 on the device: 4x less traffic than float
         self.labels = data.labels.to(device) if data.labels is not None else None
-        self.batch = batch
+        self.batch = batch  # global: under torchrun every rank walks the same order and keeps its slice
+        self.ranks = ranks
         self.device = device
         self.generator = torch.Generator().manual_seed(seed)
         self.epoch = 0
@@ -31,7 +33,7 @@ class BatchSampler:
             self.epoch += 1
             self.position = 0
             self.order = self._permutation()
-        index = self.order[self.position:self.position + self.batch]
+        index = self.ranks.shard(self.order[self.position:self.position + self.batch])
         self.position += self.batch
         images = to_float(self.images[index]).contiguous(memory_format=memory_format)
         return images, (self.labels[index] if self.labels is not None else None)

@@ -20,10 +20,11 @@ from artgan.atomic import DiskFullError, remove_stale_temp_files, save_image_ato
 from artgan.config import Config
 from artgan.data import ImageSet, to_uint8
 from artgan.errors import ArtganError
+from artgan.training import distributed
 from artgan.training.checkpoint import checkpoint_path, newest_good_checkpoint, prune_checkpoints, save_checkpoint
 from artgan.training.divergence import DivergenceGuard, recover_from_divergence, remember_initial_state
 from artgan.training.interrupts import GracefulInterrupts, stop_for_interrupt
-from artgan.training.metrics_log import MetricsLog, read_metrics
+from artgan.training.metrics_log import MetricsLog, NullLog, read_metrics
 from artgan.training.precision import Precision, resolve_device
 from artgan.training.run_dir import RunDir
 from artgan.training.sampler import BatchSampler
@@ -52,8 +53,9 @@ def fixed_labels(n: int, num_classes: int) -> torch.Tensor:
 class Trainer:
     def __init__(self, config: Config, run: RunDir, data: ImageSet, progress: bool = True):
         t = config.train
-        self.config, self.run, self.progress = config, run, progress
-        self.device = resolve_device(t.device)
+        self.ranks = distributed.ranks()  # under torchrun: this process's slice of every global batch
+        self.config, self.run, self.progress = config, run, progress and self.ranks.main
+        self.device = distributed.local_device(resolve_device(t.device))
         self.precision = Precision(t.precision, self.device)
         torch.manual_seed(t.seed)  # network initialisation
         self.variant = get_variant(config.model.name)(config, data.channels, data.num_classes)
@@ -61,14 +63,18 @@ class Trainer:
         self.G = self.variant.build_generator().to(self.device, memory_format=self.memory_format)
         self.D = self.variant.build_discriminator().to(self.device, memory_format=self.memory_format)
         self.opt_g, self.opt_d = self.variant.build_optimizers(self.G, self.D)
-        self.sampler = BatchSampler(data, t.batch, t.seed, self.device)
+        # The passes that train a network go through DDP (the network itself when alone); grids,
+        # checkpoints and G's view of D use the plain modules.
+        self.G_train = distributed.data_parallel(self.G, self.device)
+        self.D_train = distributed.data_parallel(self.D, self.device)
+        self.sampler = BatchSampler(data, t.batch, t.seed, self.device, self.ranks)
         self.noise = torch.Generator(self.device).manual_seed(t.seed + 1)
         self.fixed_z = torch.randn(t.grid_size, config.model.latent_dim, generator=self.noise, device=self.device)
         self.fixed_labels = fixed_labels(t.grid_size, data.num_classes).to(self.device) if self.variant.conditional else None
         self.step = 0
         self.total_steps = total_steps(config, len(data))
         self.images_per_step = t.batch * t.n_critic
-        self.log = MetricsLog(run.path)
+        self.log = MetricsLog(run.path) if self.ranks.main else NullLog()  # rank 0 alone writes the run
         # Reliability (issue 8): NaN/inf/exploding values are caught before they are saved, and
         # Ctrl-C / SIGTERM save a checkpoint at the next step boundary.
         self.guard = DivergenceGuard(t, self.device, {"D": self.opt_d, "G": self.opt_g}, self.precision.dtype == torch.float16)
@@ -77,17 +83,19 @@ class Trainer:
         self.interrupts = GracefulInterrupts()
         self.hooks: list = []  # hook(trainer, done) after every step's artefacts, e.g. --eval-every's FID tracker
         self.stabilisers = Stabilisers(self)  # --ema, --replay, --diffaug, --r1, ... (all no-ops when off)
-        self.D_view = self.stabilisers.view(self.D)  # what the losses call: D behind the input tricks
+        self.D_view = self.stabilisers.view(self.D_train)  # what the losses call: D behind the input tricks
+        self.D_view_for_g = self.stabilisers.view(self.D)  # frozen D in G's step: no DDP gradient sync
 
     # --- one iteration ---------------------------------------------------------------------------
 
     def latent(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Noise and labels drawn for the global batch of n; each rank keeps its slice."""
         z = torch.randn(n, self.config.model.latent_dim, generator=self.noise, device=self.device)
-        return z, self.variant.sample_labels(n, self.noise, self.device)
+        return self.ranks.shard(z), self.ranks.shard(self.variant.sample_labels(n, self.noise, self.device))
 
     def discriminator_step(self) -> dict[str, torch.Tensor]:
         real, real_labels = self.sampler.next(self.memory_format)
-        z, fake_labels = self.latent(len(real))
+        z, fake_labels = self.latent(self.config.train.batch)
         with self.precision.autocast():
             with torch.no_grad():
                 fake = self.G(z, fake_labels)
@@ -104,8 +112,8 @@ class Trainer:
         z, labels = self.latent(self.config.train.batch)
         self.D.requires_grad_(False)  # G's loss needs D's input gradient, not its weight gradients
         with self.precision.autocast():
-            fake = self.G(z, labels)
-            loss, stats = self.variant.generator_loss(self.D_view, fake, labels)
+            fake = self.G_train(z, labels)
+            loss, stats = self.variant.generator_loss(self.D_view_for_g, fake, labels)
         self.precision.backward_and_step(loss, self.opt_g, self.guard.before_step)
         self.D.requires_grad_(True)
         self.stabilisers.after_generator_step()
@@ -151,7 +159,7 @@ class Trainer:
                     self.save_samples()
                 if self.step % t.checkpoint_every == 0 or done:
                     self.save_checkpoint()
-                for hook in self.hooks:
+                for hook in self.hooks if self.ranks.main else ():
                     hook(self, done)
                 if boundary and self.interrupts.agreed(self.device):
                     stop_for_interrupt(self)
@@ -164,7 +172,9 @@ class Trainer:
 
     def record(self, stats: dict[str, torch.Tensor], images_per_second: float, bar) -> None:
         names = list(stats)
-        values = torch.stack([stats[n].float() for n in names]).tolist() if names else []  # one host sync
+        values = distributed.mean_over_ranks(torch.stack([stats[n].float() for n in names])).tolist() if names else []  # one host sync
+        if not self.ranks.main:
+            return
         row = dict(zip(names, values))
         row["images_per_second"] = images_per_second
         row["epoch"] = self.sampler.epoch
@@ -190,6 +200,8 @@ class Trainer:
         return to_uint8(images)
 
     def save_samples(self) -> Path:
+        if not self.ranks.main:
+            return self.run.samples
         self.run.samples.mkdir(parents=True, exist_ok=True)
         path = self.run.samples / f"step_{self.step:08d}.png"
         save_image_atomic(make_grid(self.sample_grid(), columns=GRID_COLUMNS), path)
@@ -235,6 +247,8 @@ class Trainer:
 
     def save_checkpoint(self) -> Path:
         path = checkpoint_path(self.run.checkpoints, self.step)
+        if not self.ranks.main:
+            return path
         previous = self.run.latest_checkpoint()
         try:
             save_checkpoint(path, self.state_dict())
@@ -251,8 +265,10 @@ class Trainer:
         A damaged newest checkpoint is renamed ``*.corrupt`` (with a warning) and the one before it
         is used; temp files of a write that a crash cut short are removed.
         """
-        remove_stale_temp_files(self.run.checkpoints)
-        found = newest_good_checkpoint(self.run.checkpoints, quarantine=True)
+        with distributed.main_first():  # rank 0 tidies and quarantines, then every rank reads
+            if self.ranks.main:
+                remove_stale_temp_files(self.run.checkpoints)
+            found = newest_good_checkpoint(self.run.checkpoints, quarantine=self.ranks.main)
         if found is None:
             return False
         try:
@@ -268,6 +284,8 @@ class Trainer:
 
     def finish(self) -> None:
         """Final grid, training curves and the timelapse of every fixed-noise grid so far."""
+        if not self.ranks.main:
+            return
         save_image_atomic(upscale(make_grid(self.sample_grid(), columns=GRID_COLUMNS)), self.run.path / "samples.png")
         plot_training_curves(read_metrics(self.run.path), self.run.path / "training_curves.png")
         save_timelapse(sorted(self.run.samples.glob("step_*.png")), self.run.path / "timelapse.gif")

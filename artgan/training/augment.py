@@ -3,7 +3,8 @@
 Every image D sees, real or fake, in D's step and in G's step, is augmented with the same random
 transforms. Each transform is differentiable in the image, so G still gets a gradient through
 it, and D can no longer memorise a small data set. The transforms and their ranges are the
-paper's (images in [-1, 1]); randomness comes from the caller's generator for exact resume.
+paper's (images in [-1, 1]); randomness comes from the caller's generator for exact resume, drawn
+for the whole global batch under torchrun (``per_sample``) so that K processes augment as one does.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from artgan.ranks import per_sample
+
 
 def _uniform(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """One U[0, 1) draw per image, shaped to broadcast over (C, H, W)."""
-    return torch.rand(x.shape[0], 1, 1, 1, generator=generator, device=x.device, dtype=x.dtype)
+    return per_sample(lambda n: torch.rand(n, 1, 1, 1, generator=generator, device=x.device, dtype=x.dtype), x.shape[0])
 
 
 def color(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -30,8 +33,7 @@ def translation(x: torch.Tensor, generator: torch.Generator, ratio: float = 0.12
     """Shift each image by up to ``ratio`` of its side in x and y, filling with zeros."""
     n, _, h, w = x.shape
     shift = int(h * ratio + 0.5), int(w * ratio + 0.5)
-    dy = torch.randint(-shift[0], shift[0] + 1, (n, 1), generator=generator, device=x.device)
-    dx = torch.randint(-shift[1], shift[1] + 1, (n, 1), generator=generator, device=x.device)
+    dy, dx = per_sample(lambda m: tuple(torch.randint(-s, s + 1, (m, 1), generator=generator, device=x.device) for s in shift), n)
     padded = F.pad(x, [shift[1], shift[1], shift[0], shift[0]])
     rows = torch.arange(h, device=x.device) + shift[0] - dy  # (n, h): source row of each output row
     cols = torch.arange(w, device=x.device) + shift[1] - dx
@@ -43,8 +45,8 @@ def cutout(x: torch.Tensor, generator: torch.Generator, ratio: float = 0.5) -> t
     """Zero (mid-grey) a square of ``ratio`` times the side at a random centre, clipped at the border."""
     n, _, h, w = x.shape
     size = int(h * ratio + 0.5), int(w * ratio + 0.5)
-    cy = torch.randint(0, h + (1 - size[0] % 2), (n, 1, 1), generator=generator, device=x.device)
-    cx = torch.randint(0, w + (1 - size[1] % 2), (n, 1, 1), generator=generator, device=x.device)
+    cy, cx = per_sample(lambda m: tuple(torch.randint(0, side + (1 - s % 2), (m, 1, 1), generator=generator, device=x.device)
+                                        for side, s in ((h, size[0]), (w, size[1]))), n)
     ys = torch.arange(h, device=x.device)[None, :, None] - (cy - size[0] // 2)
     xs = torch.arange(w, device=x.device)[None, None, :] - (cx - size[1] // 2)
     inside = (ys >= 0) & (ys < size[0]) & (xs >= 0) & (xs < size[1])

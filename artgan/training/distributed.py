@@ -17,50 +17,16 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
 from torch import nn
 
-from artgan.errors import ArtganError
-
-
-@dataclass(frozen=True)
-class Ranks:
-    rank: int = 0
-    world: int = 1
-    local_rank: int = 0
-
-    @property
-    def main(self) -> bool:
-        """The process that writes the run directory."""
-        return self.rank == 0
-
-    def split(self, batch: int) -> int:
-        """This process's share of the global --batch."""
-        if batch % self.world:
-            raise ArtganError(f"--batch {batch} does not split evenly over {self.world} processes; use a multiple "
-                              f"of {self.world} (e.g. --batch {max(self.world, batch - batch % self.world)})")
-        return batch // self.world
-
-    def shard(self, tensor: torch.Tensor | None) -> torch.Tensor | None:
-        """This process's slice of a tensor drawn for the whole global batch (dim 0)."""
-        if tensor is None or self.world == 1:
-            return tensor
-        n = self.split(len(tensor))
-        return tensor[self.rank * n:(self.rank + 1) * n]
+from artgan.ranks import Ranks, per_sample, ranks  # noqa: F401  (re-exported: the trainer's one import)
 
 
 def active() -> bool:
     return dist.is_available() and dist.is_initialized()
-
-
-def ranks() -> Ranks:
-    """Where this process stands: (0, 1, 0) when it runs alone."""
-    if not active():
-        return Ranks()
-    return Ranks(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", 0)))
 
 
 def main_process() -> bool:
@@ -121,6 +87,16 @@ def mean_over_ranks(values: torch.Tensor) -> torch.Tensor:
     values = values.clone()
     dist.all_reduce(values)
     return values / dist.get_world_size()
+
+
+def gather_batch(x: torch.Tensor | None) -> torch.Tensor | None:
+    """The global batch from every rank's slice, in rank order (no gradient flows back)."""
+    if x is None or not active():
+        return x
+    x = x.contiguous()
+    parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, x)
+    return torch.cat(parts)
 
 
 # --- networks ------------------------------------------------------------------------------------

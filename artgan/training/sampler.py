@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from artgan.data import ImageSet, to_float
-from artgan.training.distributed import Ranks
+from artgan.ranks import Ranks
 
 
 class BatchSampler:

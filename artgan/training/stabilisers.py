@@ -18,7 +18,9 @@ import torch
 from torch import nn
 
 from artgan.config import TrainConfig
+from artgan.ranks import per_sample
 from artgan.training.augment import diff_augment
+from artgan.training.distributed import gather_batch
 from artgan.variants.losses import r1_penalty
 
 
@@ -91,7 +93,8 @@ class InstanceNoise(Stabiliser):
         self.std = self.trainer.config.train.instance_noise * max(0.0, 1.0 - step / self.trainer.total_steps)
 
     def discriminator_input(self, images):
-        noise = torch.randn(images.shape, generator=self.rng, device=images.device, dtype=images.dtype)
+        noise = per_sample(lambda n: torch.randn((n, *images.shape[1:]), generator=self.rng, device=images.device,
+                                                 dtype=images.dtype), len(images))
         return images + self.std * noise
 
 
@@ -113,12 +116,12 @@ class ExperienceReplay(Stabiliser):
         shown, shown_labels = fake, labels
         if self.images is not None:
             n = len(fake)
-            swap = torch.rand(n, generator=self.rng, device=fake.device) < t.replay
-            pick = torch.randint(0, len(self.images), (n,), generator=self.rng, device=fake.device)
+            swap = per_sample(lambda m: torch.rand(m, generator=self.rng, device=fake.device), n) < t.replay
+            pick = per_sample(lambda m: torch.randint(0, len(self.images), (m,), generator=self.rng, device=fake.device), n)
             shown = torch.where(swap.view(-1, 1, 1, 1), self.images[pick].to(fake.dtype), fake)
             if labels is not None:
                 shown_labels = torch.where(swap, self.labels[pick], labels)
-        self.remember(fake.detach(), labels)
+        self.remember(gather_batch(fake.detach()), gather_batch(labels))  # under torchrun every rank keeps the global buffer
         return shown, shown_labels
 
     def remember(self, fake: torch.Tensor, labels: torch.Tensor | None) -> None:

@@ -16,6 +16,7 @@ from torch import nn
 from artgan.config import Config
 from artgan.errors import ArtganError
 from artgan.models import DCGANDiscriminator, DCGANGenerator
+from artgan.ranks import per_sample
 from artgan.variants.losses import noisy_targets
 
 # (loss to back-propagate, detached statistics to log such as d_real = mean D(x))
@@ -70,7 +71,7 @@ class Variant:
     def targets(self, n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         """Real and fake BCE targets for D, with --label-smoothing / --label-flip applied."""
         t = self.config.train
-        real, fake = noisy_targets(n, t.label_smoothing, t.smooth_fake, t.label_flip, self.rng)
+        real, fake = per_sample(lambda m: noisy_targets(m, t.label_smoothing, t.smooth_fake, t.label_flip, self.rng), n)
         return real.to(device), fake.to(device)
 
     def after_discriminator_step(self, D: nn.Module) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from artgan.ranks import per_sample
 from artgan.variants.base import LossOutput
 from artgan.variants.losses import gradient_penalty, wasserstein_critic_loss
 from artgan.variants.registry import register_variant
@@ -23,7 +24,7 @@ class WGANGP(WGAN):
 
     def discriminator_loss(self, D, real, real_labels, fake, fake_labels) -> LossOutput:
         real_scores, fake_scores = D(real, real_labels), D(fake, fake_labels)
-        mix = torch.rand(len(real), generator=self.rng)
+        mix = per_sample(lambda n: torch.rand(n, generator=self.rng), len(real))
         penalty = gradient_penalty(D, real, fake, real_labels, mix)
         loss = wasserstein_critic_loss(real_scores, fake_scores) + self.config.model.gp_weight * penalty
         return loss, {"loss_d": loss.detach(), "gradient_penalty": penalty.detach(), **critic_stats(real_scores, fake_scores)}

@@ -18,11 +18,12 @@ import pytest
 import torch
 
 from artgan.config import build_config
+from artgan.variants import get_variant
 from artgan.data import load_images
 from artgan.errors import ArtganError
 from artgan.training import train
 from artgan.training.checkpoint import list_checkpoints, load_checkpoint
-from artgan.training.distributed import Ranks
+from artgan.ranks import Ranks
 from artgan.training.sampler import BatchSampler
 from tests.conftest import tiny_overrides
 
@@ -31,8 +32,9 @@ TOLERANCE = 1e-4
 
 
 def torchrun(*args: str, cwd: Path, nproc: int = 2) -> subprocess.CompletedProcess:
+    """``torchrun --nproc_per_node=2 ARGS`` (e.g. ``-m artgan train ...``) on CPU, so gloo."""
     env = os.environ | {"OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}", "-m", "artgan", *args]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}", *args]
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
@@ -81,12 +83,12 @@ def test_two_gloo_processes_train_and_resume_like_one_process(tmp_path):
     config.train.steps = 9
     one = train(config, out=tmp_path / "one", progress=False).path
 
-    first = torchrun("train", "--config", "tiny.yaml", "--out", "two", "--quiet", cwd=tmp_path)
+    first = torchrun("-m", "artgan", "train", "--config", "tiny.yaml", "--out", "two", "--quiet", cwd=tmp_path)
     assert first.stdout.count("run directory: two") == 1  # rank 0 speaks for the run
     two = tmp_path / "two"
     for row_one, row_two in zip(metrics(one)[:3], metrics(two), strict=True):  # losses averaged over the ranks
         assert row_one == pytest.approx(row_two, rel=TOLERANCE)
-    torchrun("train", "--out", "two", "--resume", "--steps", "9", "--quiet", cwd=tmp_path)
+    torchrun("-m", "artgan", "train", "--out", "two", "--resume", "--steps", "9", "--quiet", cwd=tmp_path)
 
     assert files(two) == files(one)  # one run directory's worth: nothing written twice, no stray temp files
     assert len(list((two / "tensorboard").iterdir())) == 2  # one event file per launch, not per rank
@@ -95,3 +97,41 @@ def test_two_gloo_processes_train_and_resume_like_one_process(tmp_path):
     last_one, last_two = list_checkpoints(one / "checkpoints")[-1], list_checkpoints(two / "checkpoints")[-1]
     assert last_two.name == last_one.name == "step_00000009.safetensors"
     assert_same_weights(load_checkpoint(last_one), load_checkpoint(last_two))
+
+
+# Every variant's networks and losses, and every stabiliser at once, through DDP: heads used in only
+# some of D's calls (CAN), labels (AC-GAN, cDCGAN), weight clipping on the wrapped critic (WGAN),
+# double backward through all-reduced batch norm (R1) and layer norm (WGAN-GP), spectral norm,
+# BatchNorm1d (MLP), and per-sample randomness drawn for the global batch (smoothing, flipping,
+# DiffAugment, instance noise, a replay buffer gathered from both ranks, EMA).
+VARIANT_CASES = {
+    "wgan": {"model": {"name": "wgan"}, "train": {"n_critic": 2}},
+    "wgan-gp": {"model": {"name": "wgan-gp"}, "train": {"n_critic": 2}},
+    "acgan": {"model": {"name": "acgan"}},
+    "cdcgan-projection": {"model": {"name": "cdcgan", "projection": True}},
+    "can": {"model": {"name": "can"}},
+    "sngan": {"model": {"name": "sngan"}},
+    "mlp": {"model": {"name": "mlp"}},
+    "dcgan-stabilisers": {"train": {"r1": 1.0, "diffaug": True, "instance_noise": 0.1, "replay": 0.5, "replay_size": 24,
+                                    "label_smoothing": 0.1, "smooth_fake": True, "label_flip": 0.1, "ema": True}},
+}
+
+
+@pytest.mark.slow
+def test_every_variant_and_stabiliser_trains_under_ddp_as_in_one_process(tmp_path):
+    (tmp_path / "cases").mkdir()
+    for name, case in VARIANT_CASES.items():
+        overrides = tiny_overrides(tmp_path, steps=4, batch=8, checkpoint_every=4, sample_every=4, log_every=2)
+        for section, values in case.items():
+            overrides[section] = overrides.get(section, {}) | values
+        config = build_config(overrides, get_variant(case["model"]["name"] if "model" in case else "dcgan").defaults)
+        config.save(tmp_path / "cases" / f"{name}.yaml")
+        train(config, out=tmp_path / "one" / name, progress=False)
+    torchrun(str(REPO / "tests" / "training" / "distributed_worker.py"), "cases", "two", cwd=tmp_path)
+    for name in VARIANT_CASES:
+        one, two = tmp_path / "one" / name, tmp_path / "two" / name
+        assert files(two) == files(one), name
+        for row_one, row_two in zip(metrics(one), metrics(two), strict=True):
+            assert row_one == pytest.approx(row_two, rel=TOLERANCE, abs=TOLERANCE), name
+        assert_same_weights(load_checkpoint(one / "checkpoints" / "step_00000004.safetensors"),
+                            load_checkpoint(two / "checkpoints" / "step_00000004.safetensors"))

@@ -30,6 +30,7 @@ from artgan.training.run_dir import RunDir
 from artgan.training.sampler import BatchSampler
 from artgan.training.stabilisers import Stabilisers
 from artgan.variants import get_variant
+from artgan.variants.base import match_parameter_layouts
 from artgan.visual.grid import make_grid, upscale
 from artgan.visual.plots import plot_training_curves
 from artgan.visual.grid import save_timelapse
@@ -72,6 +73,7 @@ class Trainer:
         self.fixed_z = torch.randn(t.grid_size, config.model.latent_dim, generator=self.noise, device=self.device)
         self.fixed_labels = fixed_labels(t.grid_size, data.num_classes).to(self.device) if self.variant.conditional else None
         self.step = 0
+        self.kept_fake = None  # (fake, labels) of D's last step, for G's next step
         self.total_steps = total_steps(config, len(data))
         self.images_per_step = t.batch * t.n_critic
         self.log = MetricsLog(run.path) if self.ranks.main else NullLog()  # rank 0 alone writes the run
@@ -93,14 +95,17 @@ class Trainer:
         z = torch.randn(n, self.config.model.latent_dim, generator=self.noise, device=self.device)
         return self.ranks.shard(z), self.ranks.shard(self.variant.sample_labels(n, self.noise, self.device))
 
-    def discriminator_step(self) -> dict[str, torch.Tensor]:
+    def discriminator_step(self, keep_fake: bool = False) -> dict[str, torch.Tensor]:
+        """One D update. ``keep_fake``: G's forward keeps its graph, and the batch is kept in
+        ``self.kept_fake`` for G's next step, so an iteration runs G forward once (as the textbook does)."""
         real, real_labels = self.sampler.next(self.memory_format)
         z, fake_labels = self.latent(self.config.train.batch)
         with self.precision.autocast():
-            with torch.no_grad():
-                fake = self.G(z, fake_labels)
-            fake, fake_labels = self.stabilisers.replay(fake, fake_labels)
-            loss, stats = self.variant.discriminator_loss(self.D_view, real, real_labels, fake, fake_labels)
+            with torch.set_grad_enabled(keep_fake):  # G_train: under DDP, G's gradients sync in G's step
+                fake = (self.G_train if keep_fake else self.G)(z, fake_labels)
+            self.kept_fake = (fake, fake_labels) if keep_fake else None
+            shown, shown_labels = self.stabilisers.replay(fake.detach(), fake_labels)
+            loss, stats = self.variant.discriminator_loss(self.D_view, real, real_labels, shown, shown_labels)
             for name, term in self.stabilisers.penalties(self.D_view, real, real_labels).items():
                 loss = loss + term
                 stats[name] = term.detach()
@@ -108,11 +113,16 @@ class Trainer:
         self.variant.after_discriminator_step(self.D)
         return stats
 
-    def generator_step(self) -> dict[str, torch.Tensor]:
-        z, labels = self.latent(self.config.train.batch)
+    def generator_step(self, reuse_fake: bool = False) -> dict[str, torch.Tensor]:
+        """One G update, on the batch D's last step kept (``reuse_fake``) or on a fresh one."""
+        kept, self.kept_fake = self.kept_fake if reuse_fake else None, None
         self.D.requires_grad_(False)  # G's loss needs D's input gradient, not its weight gradients
         with self.precision.autocast():
-            fake = self.G_train(z, labels)
+            if kept is None:
+                z, labels = self.latent(self.config.train.batch)
+                fake = self.G_train(z, labels)
+            else:
+                fake, labels = kept
             loss, stats = self.variant.generator_loss(self.D_view_for_g, fake, labels)
         self.precision.backward_and_step(loss, self.opt_g, self.guard.before_step)
         self.D.requires_grad_(True)
@@ -122,10 +132,13 @@ class Trainer:
     def train_step(self) -> dict[str, torch.Tensor]:
         stats: dict[str, torch.Tensor] = {}
         self.stabilisers.before_iteration(self.step)
-        for _ in range(self.config.train.n_critic):
-            stats.update(self.discriminator_step())
-        for _ in range(self.config.train.g_steps):
-            stats.update(self.generator_step())
+        # With one D step per iteration, G's first step trains on that step's fakes (D's updated
+        # weights judge them), sparing a second G forward: the textbook DCGAN loop's order.
+        t = self.config.train
+        for _ in range(t.n_critic):
+            stats.update(self.discriminator_step(keep_fake=t.n_critic == 1))
+        for i in range(t.g_steps):
+            stats.update(self.generator_step(reuse_fake=i == 0))
         return stats
 
     # --- the loop --------------------------------------------------------------------------------
@@ -233,6 +246,8 @@ class Trainer:
         self.D.load_state_dict(state["discriminator"])
         self.opt_g.load_state_dict(state["optimizer_g"])
         self.opt_d.load_state_dict(state["optimizer_d"])
+        match_parameter_layouts(self.opt_g)
+        match_parameter_layouts(self.opt_d)
         self.sampler.load_state_dict(state["sampler"])
         self.noise.set_state(state["noise_rng"])
         torch.set_rng_state(state["torch_rng"])

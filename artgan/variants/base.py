@@ -95,10 +95,26 @@ class Variant:
 
 
 def make_optimizer(module: nn.Module, kind: str, lr: float, t) -> torch.optim.Optimizer:
-    # foreach=True: one fused kernel launch per parameter group instead of one per tensor.
+    # Adam fused=True: one kernel updates every tensor (CPU and CUDA); on this 2-core CPU it steps
+    # G + D in 10 ms against 24 ms for the per-tensor loop and 51 ms for foreach (benchmarks/README.md).
     if kind == "rmsprop":
-        return torch.optim.RMSprop(module.parameters(), lr=lr, foreach=True)
-    return torch.optim.Adam(module.parameters(), lr=lr, betas=(t.beta1, t.beta2), foreach=True)
+        return torch.optim.RMSprop(module.parameters(), lr=lr)  # foreach on GPUs, the plain loop on CPU
+    return torch.optim.Adam(module.parameters(), lr=lr, betas=(t.beta1, t.beta2), fused=True)
+
+
+def match_parameter_layouts(optimizer: torch.optim.Optimizer) -> None:
+    """Give loaded optimiser state its parameter's memory layout (channels-last convolution weights).
+
+    Checkpoints store tensors contiguous, and torch's fused CPU Adam walks the state in the
+    parameter's memory order without checking strides: a channels-last weight with contiguous
+    moments is updated with the wrong moments, silently (torch 2.13).
+    """
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            state = optimizer.state.get(param, {})
+            for key, value in state.items():
+                if torch.is_tensor(value) and value.shape == param.shape and value.stride() != param.stride():
+                    state[key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
 
 def mean_sigmoid(logits: torch.Tensor) -> torch.Tensor:

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     import importlib.util
     import os
     import subprocess
+    import sys
     from pathlib import Path
 
     from artgan.app.runs import RUNS_ENV
@@ -58,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
         raise ArtganError(f"--port {args.port} is not a port number (1 to 65535)")
     print(f"artgan app: serving the runs in {runs} at http://{args.host}:{args.port} (Ctrl+C stops it)")
     environment = {**os.environ, RUNS_ENV: str(runs)}
+    command = streamlit_command(args)
+    if os.name == "posix":  # become the server: SIGTERM and Ctrl+C reach it, and no orphan outlives us
+        sys.stdout.flush()
+        os.execve(command[0], command, environment)
     try:
-        return subprocess.call(streamlit_command(args), env=environment)
+        return subprocess.call(command, env=environment)
     except KeyboardInterrupt:
         return 0

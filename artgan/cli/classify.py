@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from artgan.cli.arguments import add_run_argument, add_runtime_arguments
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -23,20 +25,17 @@ def add_parser(subparsers) -> None:
     train.add_argument("--limit", type=int, default=0, help="use at most this many images (0 = all)")
     train.add_argument("--steps", type=int, default=400, help="training steps of 64 images")
     train.add_argument("--width", type=int, default=32, help="channels of the first layer")
-    train.add_argument("--seed", type=int, default=0, help="seed of the real/held-out split and of training")
     train.add_argument("--out", metavar="FILE", default="classifier.safetensors", help="where the classifier goes")
-    train.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_runtime_arguments(train, seed_help="seed of the real/held-out split and of training", device=False)
     train.set_defaults(run=run_train)
 
     test = commands.add_parser("test", help="GAN-train and GAN-test of a conditional run, overall and per class",
                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    test.add_argument("run_dir", metavar="RUN", help="run directory of a conditional model (cdcgan, acgan, can)")
+    add_run_argument(test, help="run directory of a conditional model (cdcgan, acgan, can)")
     test.add_argument("--classifier", metavar="FILE", help="real-data classifier (default: RUN/evaluation/classifier.safetensors, trained if missing)")
     test.add_argument("--per-class", type=int, default=200, help="samples per class")
     test.add_argument("--steps", type=int, default=400, help="training steps of each classifier trained here")
-    test.add_argument("--seed", type=int, default=0, help="seed of the samples and of the real split")
-    test.add_argument("--device", default="cpu", help="cpu, cuda, ...")
-    test.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_runtime_arguments(test, seed_help="seed of the samples and of the real split")
     test.set_defaults(run=run_test)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from artgan.cli.arguments import add_run_argument, add_runtime_arguments
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -13,7 +15,7 @@ def add_parser(subparsers) -> None:
                     "(and the HTML report with --report).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("run_dir", metavar="RUN", help="run directory written by `artgan train`")
+    add_run_argument(parser)
     parser.add_argument("--features", choices=("domain", "inception"), default="domain",
                         help="feature space: 'domain' = a small classifier trained on the run's own data (offline); "
                              "'inception' = the standard Inception-v3 of published FID/IS figures")
@@ -25,9 +27,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--inception-weights", metavar="FILE", help="Inception-v3 weights file (default: torch hub cache, downloaded once)")
     parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=True,
                         help="also write the self-contained HTML report RUN/evaluation/report.html")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the samples and of the real split")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, ...")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_runtime_arguments(parser, seed_help="seed of the samples and of the real split")
     parser.set_defaults(run=run)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from artgan.cli.arguments import add_run_argument, add_runtime_arguments
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -11,15 +13,13 @@ def add_parser(subparsers) -> None:
         description="Sample a trained run's generator (its EMA copy when it has one).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("run_dir", metavar="RUN", help="run directory written by `artgan train`")
+    add_run_argument(parser)
     parser.add_argument("--n", type=int, default=64, help="number of images")
     parser.add_argument("--out", metavar="DIR", help="folder for the PNG files (default: RUN/generated)")
     parser.add_argument("--grid", metavar="FILE.png", help="also write all images as one grid")
-    parser.add_argument("--seed", type=int, default=0, help="noise seed: same seed, same images")
     parser.add_argument("--class", dest="class_name", metavar="NAME", help="class to generate (conditional models)")
     parser.add_argument("--per-class", type=int, metavar="N", help="N images of every class into DIR/<class>/ (conditional models)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, ...")
-    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_runtime_arguments(parser, seed_help="noise seed: same seed, same images", quiet_help="print nothing but errors")
     parser.set_defaults(run=run)
 
 

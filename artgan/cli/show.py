@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from artgan.cli.arguments import add_run_argument
+
 ANALYSES = {
     "interpolate": "latent walks between random z, spherical (or --linear), as a grid and a GIF",
     "classes": "same noise, every class: row = class, column = latent vector (conditional models)",
@@ -19,7 +21,7 @@ def add_parser(subparsers) -> None:
         description="Draw one visual analysis of a trained run. " + "; ".join(f"{k}: {v}" for k, v in ANALYSES.items()),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("run_dir", metavar="RUN", help="run directory written by `artgan train`")
+    add_run_argument(parser)
     parser.add_argument("what", choices=list(ANALYSES), help="which analysis")
     parser.add_argument("--out", metavar="FILE.png", help="where the picture goes (default: RUN/show/WHAT.png)")
     parser.add_argument("--seed", type=int, default=0, help="noise seed: same seed, same pictures")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from artgan.cli.arguments import add_runtime_arguments as add_common_runtime_arguments
+
 SOURCE_HELP = "an image file (any mode or size), or run:RUN_DIR[:SEED|:grid] for a sample or grid of a trained run"
 
 
@@ -51,10 +53,9 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, seed: int, seed_help:
     parser.add_argument("--vgg-weights", metavar="PATH",
                         help="VGG-19 ImageNet weights (torchvision's vgg19-dcbb9e9d.pth); default: $ARTGAN_VGG_WEIGHTS, "
                              "~/.cache/artgan/weights, or a download. 'random' is for tests only")
-    parser.add_argument("--seed", type=int, default=seed, help=seed_help)
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, auto, ...")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="bf16 autocast of VGG")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, print nothing but errors")
+    add_common_runtime_arguments(parser, seed_help, seed, device_help="cpu, cuda, auto, ...",
+                                 quiet_help="no progress bar, print nothing but errors")
 
 
 def run(args: argparse.Namespace) -> int:

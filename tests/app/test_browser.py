@@ -66,6 +66,8 @@ def server(browser_root, tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=20)
+    with pytest.raises(OSError):  # `artgan app` is the server itself: terminating it left no orphan serving
+        urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
 
 
 @pytest.fixture(scope="module")

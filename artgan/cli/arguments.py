@@ -1,0 +1,21 @@
+"""Arguments several commands share, spelled once so their flags and help read the same everywhere."""
+
+from __future__ import annotations
+
+import argparse
+
+RUN_HELP = "run directory written by `artgan train`"
+
+
+def add_run_argument(parser: argparse.ArgumentParser, help: str = RUN_HELP) -> None:
+    parser.add_argument("run_dir", metavar="RUN", help=help)
+
+
+def add_runtime_arguments(parser: argparse.ArgumentParser, seed_help: str, seed: int = 0,
+                          device_help: str = "cpu, cuda, ...", quiet_help: str = "no progress bars",
+                          device: bool = True) -> None:
+    """--seed, --device and --quiet: what every sampling or scoring command takes."""
+    parser.add_argument("--seed", type=int, default=seed, help=seed_help)
+    if device:
+        parser.add_argument("--device", default="cpu", help=device_help)
+    parser.add_argument("--quiet", action="store_true", help=quiet_help)

@@ -90,7 +90,7 @@ class TrainConfig:
     g_steps: int = option(1, "generator steps per iteration (the third report used 2)")
     seed: int = option(0, "random seed: same seed, same run")
     precision: str = option(
-        "auto", "auto picks what trains fastest: bf16 autocast on GPUs and AMX CPUs, else fp32 (see benchmarks/README.md)", choices=("auto", "fp32", "bf16", "fp16")
+        "auto", "auto picks what trains fastest: bf16 autocast on GPUs and AMX CPUs; mixed (bf16, but fp32 weight gradients) on AVX-512-BF16 CPUs; else fp32 (see benchmarks/README.md)", choices=("auto", "fp32", "bf16", "mixed", "fp16")
     )
     device: str = option("auto", "cpu, cuda, cuda:1, ... (auto: cuda when available)")
     sample_every: int = option(100, "write the fixed-noise sample grid every N steps")

@@ -1,9 +1,9 @@
 """Where the time goes: G and D forward + backward alone, per precision and memory format.
 
 This is the measurement behind ``precision: auto`` (artgan/training/precision.py): each network
-is timed in fp32 and under bf16 autocast, contiguous and channels-last, with the batch and
-widths of the textbook DCGAN; the four variants of one network are interleaved and repeated,
-and the median is printed.
+is timed in fp32, under bf16 autocast and in ``mixed`` (bf16 with fp32 weight gradients),
+contiguous and channels-last, with the batch and widths of the textbook DCGAN; the six variants
+of one network are interleaved and repeated, and the median is printed.
 
     python benchmarks/networks.py --size 64 --repeats 5
 """
@@ -11,7 +11,6 @@ and the median is printed.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 
 import torch
@@ -19,13 +18,14 @@ import torch
 from common import median, seconds
 
 from artgan.models import DCGANDiscriminator, DCGANGenerator
+from artgan.training.precision import Precision
 
 FORMATS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+DTYPES = {"fp32": "fp32", "bf16": "bf16", "mixed": "mixed"}  # artgan's --precision: mixed is bf16, fp32 weight gradients
 
 
-def autocast(dtype: torch.dtype):
-    return contextlib.nullcontext() if dtype == torch.float32 else torch.autocast("cpu", dtype=dtype)
+def autocast(precision: str):
+    return Precision(precision, torch.device("cpu")).autocast()
 
 
 def generator_pass(G, z, dtype):

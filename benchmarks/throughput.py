@@ -7,12 +7,14 @@ reported. Also printed: FLOPs per image (torch's flop counter over one artgan it
 the fraction of this machine's measured matmul peak that artgan's loop reaches.
 
     python benchmarks/throughput.py --sizes 64 32 128 --iters 20 --repeats 3
+    python benchmarks/throughput.py --sizes 64 --precision fp32 mixed bf16   # three trainers, in turns
     python benchmarks/throughput.py --sizes 32 --models dcgan mlp     # other variants: artgan only
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -39,23 +41,31 @@ def flops_per_iteration(trainer) -> int:
     return counter.get_total_flops()
 
 
-def compare(size: int, args, workdir: Path, peaks: dict) -> dict:
+def compare(size: int, args, workdir: Path, peaks: dict) -> list[dict]:
+    """The textbook loop and one artgan trainer per ``--precision``, timed in turns; one row per trainer."""
     data_root = jpeg_folder(workdir, args.images, size)
-    config = artgan_config(data_root, size, workdir / "cache", **({"precision": args.precision} if args.precision else {}))
-    trainer, prepare = build_trainer(config, workdir / f"run{size}")
+    trainers = {}
+    for precision in args.precision:
+        config = artgan_config(data_root, size, workdir / "cache", **({"precision": precision} if precision else {}))
+        trainers[precision] = build_trainer(config, workdir / f"run{size}-{precision}")
     textbook = TextbookDCGAN(data_root, size)
-    train_artgan(trainer, args.warmup)
     textbook.train(args.warmup)
-    ours, theirs = [], []
-    for _ in range(args.repeats):  # alternate, so background load hits both loops alike
+    for trainer, _ in trainers.values():
+        train_artgan(trainer, args.warmup)
+    theirs, ours = [], {precision: [] for precision in trainers}
+    for _ in range(args.repeats):  # take turns, so background load hits every loop alike
         theirs.append(64 * args.iters / seconds(textbook.train, args.iters))
-        ours.append(64 * args.iters / seconds(train_artgan, trainer, args.iters))
-    ratios = [a / b for a, b in zip(ours, theirs)]
-    flops = flops_per_iteration(trainer) / 64
-    peak = peaks[trainer.precision.dtype]
-    return {"size": size, "textbook": median(theirs), "artgan": median(ours), "ratio": median(ratios),
-            "ratios": ratios, "gflop_per_image": flops / 1e9, "peak_fraction": median(ours) * flops / peak,
-            "precision": trainer.precision.name, "prepare_s": prepare}
+        for precision, (trainer, _) in trainers.items():
+            ours[precision].append(64 * args.iters / seconds(train_artgan, trainer, args.iters))
+    rows = []
+    for precision, (trainer, prepare) in trainers.items():
+        ratios = [a / b for a, b in zip(ours[precision], theirs)]
+        flops = flops_per_iteration(trainer) / 64
+        peak = peaks[trainer.precision.dtype]
+        rows.append({"size": size, "textbook": median(theirs), "artgan": median(ours[precision]), "ratio": median(ratios),
+                     "ratios": ratios, "gflop_per_image": flops / 1e9, "peak_fraction": median(ours[precision]) * flops / peak,
+                     "precision": trainer.precision.name, "prepare_s": prepare})
+    return rows
 
 
 def variant_speed(model: str, size: int, args, workdir: Path) -> float:
@@ -74,22 +84,23 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--images", type=int, default=1024, help="JPEGs in the data set")
     parser.add_argument("--models", nargs="+", default=["dcgan"], help="variants to time (dcgan is compared)")
-    parser.add_argument("--precision", help="artgan's --precision (default: the trainer's default)")
+    parser.add_argument("--precision", nargs="+", default=[None],
+                        help="artgan's --precision, one trainer each, all timed in turns (default: the trainer's default)")
     parser.add_argument("--workdir", help="where the JPEGs and cache go (default: a temp dir)")
     args = parser.parse_args()
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="artgan-bench-"))
     peaks = {dtype: matmul_peak(dtype) for dtype in (torch.float32, torch.bfloat16)}
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}, "
           f"matmul peak fp32 {peaks[torch.float32] / 1e9:.0f} GFLOP/s, bf16 {peaks[torch.bfloat16] / 1e9:.0f} GFLOP/s")
     print(f"{'size':>5} {'textbook img/s':>15} {'artgan img/s':>13} {'ratio':>6}  {'per-chunk ratios':<22}"
           f"{'GFLOP/img':>9} {'% peak':>7} {'precision':>9}")
     for size in args.sizes:
         if "dcgan" in args.models:
-            r = compare(size, args, workdir, peaks)
-            chunks = " ".join(f"{x:.2f}" for x in r["ratios"])
-            print(f"{size:>5} {r['textbook']:>15.1f} {r['artgan']:>13.1f} {r['ratio']:>5.2f}x  {chunks:<22}"
-                  f"{r['gflop_per_image']:>9.2f} {100 * r['peak_fraction']:>6.1f}% {r['precision']:>9}", flush=True)
+            for r in compare(size, args, workdir, peaks):
+                chunks = " ".join(f"{x:.2f}" for x in r["ratios"])
+                print(f"{size:>5} {r['textbook']:>15.1f} {r['artgan']:>13.1f} {r['ratio']:>5.2f}x  {chunks:<22}"
+                      f"{r['gflop_per_image']:>9.2f} {100 * r['peak_fraction']:>6.1f}% {r['precision']:>9}", flush=True)
         for model in args.models:
             if model != "dcgan":
                 print(f"{size:>5} {model:>15} {variant_speed(model, size, args, workdir):>13.1f}", flush=True)
@@ -98,4 +109,4 @@ def main() -> None:
 if __name__ == "__main__":
     start = time.perf_counter()
     main()
-    print(f"({time.perf_counter() - start:.0f} s)")
+    print(f"({time.perf_counter() - start:.0f} s, load average now {os.getloadavg()[0]:.1f})")

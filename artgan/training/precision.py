@@ -1,11 +1,11 @@
 """Device and numeric precision: one object that the loop asks to autocast and to step.
 
 ``auto`` picks what trains fastest, as measured in benchmarks/README.md: bf16 autocast on GPUs
-(fp16 where bf16 is missing) and on AMX CPUs, but fp32 on CPUs that have only AVX-512-BF16,
-because there oneDNN's bf16 *weight-gradient* convolution kernel runs 5-8x slower than fp32 and
-makes whole DCGAN networks about 2x slower to train, although bf16 forward passes are faster.
-fp16 needs loss scaling, so it brings one GradScaler per optimiser.
-"""
+(fp16 where bf16 is missing) and on AMX CPUs; ``mixed`` on CPUs that have AVX-512-BF16 but no
+AMX: bf16 forward and input-gradient convolutions (about 2x fp32 there) with fp32 weight
+gradients, because oneDNN's bf16 weight-gradient kernel on those CPUs crawls (5-20x fp32) when
+its threads share the cores; fp32 on CPUs without bf16 instructions.
+fp16 needs loss scaling, so it brings one GradScaler per optimiser."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Callable
 import torch
 
 from artgan.errors import ArtganError
+from artgan.training.mixed_convolution import MixedConvolutions
 
 
 def resolve_device(name: str) -> torch.device:
@@ -31,43 +32,54 @@ def resolve_device(name: str) -> torch.device:
 
 
 @lru_cache(maxsize=1)
-def cpu_has_fast_bf16() -> bool:
-    """AMX tiles (Sapphire Rapids and later); AVX-512-BF16 alone trains convolutions slower than fp32."""
+def cpu_flags() -> str:
     try:
         with open("/proc/cpuinfo") as file:
-            flags = file.read()
+            return file.read()
     except OSError:
-        return False
-    return fast_bf16_flags(flags)
+        return ""
 
 
-def fast_bf16_flags(cpu_flags: str) -> bool:
-    return "amx_bf16" in cpu_flags.split()
+def cpu_precision(flags: str) -> str:
+    """bf16 on AMX tiles (Sapphire Rapids and later), mixed on AVX-512-BF16 alone, else fp32."""
+    flags = set(flags.split())
+    if "amx_bf16" in flags:
+        return "bf16"
+    return "mixed" if "avx512_bf16" in flags else "fp32"
 
 
-def resolve_dtype(precision: str, device: torch.device) -> torch.dtype:
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``auto`` made concrete for this device: fp32, bf16, mixed or fp16."""
     if precision == "auto":
         if device.type == "cuda":
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.bfloat16 if cpu_has_fast_bf16() else torch.float32
+            return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        return cpu_precision(cpu_flags())
     if precision == "fp16" and device.type != "cuda":
-        raise ArtganError("--precision fp16 needs a CUDA GPU; on CPU use bf16 or fp32")
-    return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+        raise ArtganError("--precision fp16 needs a CUDA GPU; on CPU use bf16, mixed or fp32")
+    return precision
+
+
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "mixed": torch.bfloat16, "fp16": torch.float16}
+
+
+@contextlib.contextmanager
+def _mixed_autocast(device_type: str):
+    with torch.autocast(device_type, dtype=torch.bfloat16), MixedConvolutions():
+        yield
 
 
 class Precision:
     def __init__(self, precision: str, device: torch.device):
         self.device = device
-        self.dtype = resolve_dtype(precision, device)
+        self.name = resolve_precision(precision, device)
+        self.dtype = DTYPES[self.name]
         self.scalers: dict[int, torch.amp.GradScaler] = {}
-
-    @property
-    def name(self) -> str:
-        return {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.dtype]
 
     def autocast(self):
         if self.dtype == torch.float32:
             return contextlib.nullcontext()
+        if self.name == "mixed":  # bf16 autocast, but trainable convolutions' weight gradients in fp32
+            return _mixed_autocast(self.device.type)
         return torch.autocast(self.device.type, dtype=self.dtype)
 
     def backward_and_step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer,

@@ -125,7 +125,10 @@ class ExperienceReplay(Stabiliser):
         return shown, shown_labels
 
     def remember(self, fake: torch.Tensor, labels: torch.Tensor | None) -> None:
-        fake = fake.half().contiguous()
+        with torch.autocast(fake.device.type, enabled=False):  # CPU bf16 autocast refuses to cat fp16
+            self._remember(fake.half().contiguous(), labels)
+
+    def _remember(self, fake: torch.Tensor, labels: torch.Tensor | None) -> None:
         room = self.trainer.config.train.replay_size - (0 if self.images is None else len(self.images))
         if room > 0:
             fake, labels = fake[:room], None if labels is None else labels[:room]

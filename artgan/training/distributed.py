@@ -38,6 +38,15 @@ def launched_by_torchrun() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ
 
 
+def launch_command() -> str:
+    """How to start artgan again the way it runs now (for "continue with ..." messages)."""
+    if not launched_by_torchrun():
+        return "artgan"
+    per_node, world = os.environ.get("LOCAL_WORLD_SIZE", os.environ["WORLD_SIZE"]), os.environ["WORLD_SIZE"]
+    nodes = f" --nnodes={int(world) // int(per_node)}" if per_node != world else ""
+    return f"torchrun{nodes} --nproc_per_node={per_node} -m artgan"
+
+
 @contextlib.contextmanager
 def process_group(device: str):
     """Join torchrun's process group for the block (nccl for GPUs, gloo for CPUs); alone, do nothing."""

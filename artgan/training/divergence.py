@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from artgan.config import TrainConfig
 from artgan.errors import ArtganError
 from artgan.training.checkpoint import newest_good_checkpoint
+from artgan.training.distributed import main_first
 
 
 class TrainingDiverged(ArtganError):
@@ -127,8 +128,9 @@ def recover_from_divergence(trainer, bar) -> None:
         raise TrainingDiverged(f"training diverged{tried} {what}. Nothing from those steps was saved; {kept}; "
                                f"{advice(t)}")
     rollback(trainer)
-    tqdm.write(f"artgan: training diverged {what}; rolled back to step {trainer.step} with learning rates "
-               f"x{trainer.guard.lr_scale:g} (rollback {trainer.guard.rollbacks} of {t.max_rollbacks})", file=sys.stderr)
+    if trainer.ranks.main:
+        tqdm.write(f"artgan: training diverged {what}; rolled back to step {trainer.step} with learning rates "
+                   f"x{trainer.guard.lr_scale:g} (rollback {trainer.guard.rollbacks} of {t.max_rollbacks})", file=sys.stderr)
     bar.n = trainer.step
     bar.refresh()
 
@@ -145,7 +147,8 @@ def rollback(trainer) -> None:
     The scale is kept in the checkpoint and in the config's lr_g/lr_d, so a learning-rate schedule
     that recomputes rates from the config (``--lr-step``) keeps the lowered rates too.
     """
-    found = newest_good_checkpoint(trainer.run.checkpoints, quarantine=True)
+    with main_first():  # under torchrun rank 0 quarantines a damaged file before the others read
+        found = newest_good_checkpoint(trainer.run.checkpoints, quarantine=trainer.ranks.main)
     state = found[1] if found else trainer.initial_state
     scale = trainer.guard.lr_scale * trainer.config.train.rollback_lr_factor
     rollbacks = trainer.guard.rollbacks + 1

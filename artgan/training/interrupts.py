@@ -78,12 +78,14 @@ class GracefulInterrupts:
 def stop_for_interrupt(trainer) -> None:
     """Save at this step boundary (unless the loop just did) and end the run, saying how to go on."""
     from artgan.training.checkpoint import checkpoint_path
+    from artgan.training.distributed import launch_command
 
     path = checkpoint_path(trainer.run.checkpoints, trainer.step)
     if not path.exists():
         path = trainer.save_checkpoint()
     raise TrainingInterrupted(
         f"stopped by {trainer.interrupts.name} at step {trainer.step} of {trainer.total_steps}; saved {path}. "
-        f"Continue with: artgan train --out {trainer.run.path} --resume",
+        f"Continue with: {launch_command()} train --out {trainer.run.path} --resume",
         trainer.interrupts.signum,
     )
+

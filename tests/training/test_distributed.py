@@ -8,10 +8,13 @@ asserts allow 1e-4 (relative for losses, absolute for weights: half an Adam step
 
 from __future__ import annotations
 
+import copy
 import csv
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ from artgan.data import load_images
 from artgan.errors import ArtganError
 from artgan.training import train
 from artgan.training.checkpoint import list_checkpoints, load_checkpoint
+from artgan.training.distributed import global_batch_norm
 from artgan.ranks import Ranks
 from artgan.training.sampler import BatchSampler
 from tests.conftest import tiny_overrides
@@ -31,10 +35,14 @@ REPO = Path(__file__).resolve().parents[2]
 TOLERANCE = 1e-4
 
 
-def torchrun(*args: str, cwd: Path, nproc: int = 2) -> subprocess.CompletedProcess:
+def torchrun_command(*args: str, nproc: int = 2) -> tuple[list[str], dict[str, str]]:
     """``torchrun --nproc_per_node=2 ARGS`` (e.g. ``-m artgan train ...``) on CPU, so gloo."""
     env = os.environ | {"OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}", *args]
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}", *args], env
+
+
+def torchrun(*args: str, cwd: Path, nproc: int = 2) -> subprocess.CompletedProcess:
+    command, env = torchrun_command(*args, nproc=nproc)
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
@@ -74,6 +82,39 @@ def test_rank_slices_of_a_batch_make_up_the_single_process_batch(tmp_path):
         assert all(len(s[0]) == 4 for s in slices)
         assert torch.equal(torch.cat([s[0] for s in slices]), images)
         assert torch.equal(torch.cat([s[1] for s in slices]), labels)
+
+
+@pytest.fixture
+def one_process_group():
+    """A gloo group of one: GlobalBatchNorm takes its all-reduced path, which must be batch norm's maths."""
+    store = torch.distributed.HashStore()
+    torch.distributed.init_process_group("gloo", store=store, rank=0, world_size=1)
+    yield
+    torch.distributed.destroy_process_group()
+
+
+@pytest.mark.parametrize("shape", [(6, 3, 5, 5), (6, 4)])
+def test_global_batch_norm_is_batch_norm_in_values_gradients_and_running_stats(one_process_group, shape):
+    torch.manual_seed(0)
+    norm = torch.nn.BatchNorm2d(shape[1]) if len(shape) == 4 else torch.nn.BatchNorm1d(shape[1])
+    torch.nn.init.normal_(norm.weight)
+    torch.nn.init.normal_(norm.bias)
+    reference, synced = norm, global_batch_norm(torch.nn.Sequential(copy.deepcopy(norm)))
+    x = (torch.randn(shape) * 3 + 1).requires_grad_(True)
+    outputs, gradients = [], []
+    for module in (reference, synced):
+        y = module(x)
+        (grad,) = torch.autograd.grad((y.sin() * y).sum(), x, create_graph=True)  # R1 differentiates twice
+        second = torch.autograd.grad(grad.square().sum(), module.parameters() if module is reference else synced[0].parameters())
+        outputs.append(y)
+        gradients.append((grad, *second))
+    assert type(synced[0]).__name__ == "GlobalBatchNorm"
+    assert torch.allclose(outputs[0], outputs[1], atol=1e-5)
+    for a, b in zip(*gradients, strict=True):
+        assert torch.allclose(a, b, atol=1e-4, rtol=1e-4)
+    for name in ("running_mean", "running_var", "num_batches_tracked"):
+        assert torch.allclose(getattr(reference, name), getattr(synced[0], name), atol=1e-6), name
+    assert synced[0].state_dict().keys() == reference.state_dict().keys()
 
 
 @pytest.mark.slow
@@ -135,3 +176,21 @@ def test_every_variant_and_stabiliser_trains_under_ddp_as_in_one_process(tmp_pat
             assert row_one == pytest.approx(row_two, rel=TOLERANCE, abs=TOLERANCE), name
         assert_same_weights(load_checkpoint(one / "checkpoints" / "step_00000004.safetensors"),
                             load_checkpoint(two / "checkpoints" / "step_00000004.safetensors"))
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_torchrun_stops_every_rank_at_one_step_and_saves_it(tmp_path):
+    build_config(tiny_overrides(tmp_path, steps=100_000, log_every=5, sample_every=1000, checkpoint_every=1000)).save(tmp_path / "long.yaml")
+    command, env = torchrun_command("-m", "artgan", "train", "--config", "long.yaml", "--out", "run", "--quiet")
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while not (tmp_path / "run" / "metrics.csv").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)  # wait until both ranks train
+    process.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends torchrun, which passes it on
+    _, stderr = process.communicate(timeout=120)
+    checkpoints = list_checkpoints(tmp_path / "run" / "checkpoints")
+    assert len(checkpoints) == 1, stderr[-3000:]
+    step = load_checkpoint(checkpoints[0])["step"]
+    assert step % 5 == 0  # a shared boundary, where the ranks agree to stop
+    assert stderr.count(f"stopped by Ctrl-C (SIGINT) at step {step} of 100000") == 2  # both ranks, the same step
+    assert "Continue with: torchrun --nproc_per_node=2 -m artgan train --out run --resume" in stderr

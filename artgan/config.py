@@ -93,6 +93,8 @@ class TrainConfig:
         "auto", "auto picks what trains fastest: bf16 autocast on GPUs and AMX CPUs; mixed (bf16, but fp32 weight gradients) on AVX-512-BF16 CPUs; else fp32 (see benchmarks/README.md)", choices=("auto", "fp32", "bf16", "mixed", "fp16")
     )
     device: str = option("auto", "cpu, cuda, cuda:1, ... (auto: cuda when available)")
+    compile: bool = option(False, "torch.compile G and D with inductor: ~45 s once at 64 px on 2 CPU cores, then steps "
+                                  "0-10% faster there (benchmarks/README.md); a graph it cannot build runs eagerly")
     sample_every: int = option(100, "write the fixed-noise sample grid every N steps")
     log_every: int = option(10, "log losses every N steps (values are read from the device only then)")
     checkpoint_every: int = option(500, "checkpoint every N steps (and always at the end)")

@@ -8,12 +8,14 @@ the fraction of this machine's measured matmul peak that artgan's loop reaches.
 
     python benchmarks/throughput.py --sizes 64 32 128 --iters 20 --repeats 3
     python benchmarks/throughput.py --sizes 64 --precision fp32 mixed bf16   # three trainers, in turns
+    python benchmarks/throughput.py --sizes 64 --precision fp32 mixed --compile off on
     python benchmarks/throughput.py --sizes 32 --models dcgan mlp     # other variants: artgan only
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import tempfile
 import time
@@ -35,36 +37,40 @@ def matmul_peak(dtype: torch.dtype, n: int = 2048, reps: int = 5) -> float:
     return 2 * n ** 3 / best
 
 
-def flops_per_iteration(trainer) -> int:
+def flops_per_image(data_root: Path, size: int, workdir: Path) -> float:
+    """torch's flop counter over one iteration of an eager trainer (every setup does the same maths)."""
+    config = artgan_config(data_root, size, workdir / "cache", precision="fp32", compile=False)
+    trainer, _ = build_trainer(config, workdir / f"flops{size}")
     with FlopCounterMode(display=False) as counter:
         train_artgan(trainer, 1)
-    return counter.get_total_flops()
+    return counter.get_total_flops() / 64
 
 
 def compare(size: int, args, workdir: Path, peaks: dict) -> list[dict]:
-    """The textbook loop and one artgan trainer per ``--precision``, timed in turns; one row per trainer."""
+    """The textbook loop and one artgan trainer per ``--precision`` and ``--compile``, timed in turns; a row each."""
     data_root = jpeg_folder(workdir, args.images, size)
     trainers = {}
-    for precision in args.precision:
-        config = artgan_config(data_root, size, workdir / "cache", **({"precision": precision} if precision else {}))
-        trainers[precision] = build_trainer(config, workdir / f"run{size}-{precision}")
+    for precision, compile in itertools.product(args.precision, args.compile):
+        setup = {"compile": compile == "on", **({"precision": precision} if precision else {})}
+        config = artgan_config(data_root, size, workdir / "cache", **setup)
+        trainers[precision, compile] = build_trainer(config, workdir / f"run{size}-{precision}-{compile}")
     textbook = TextbookDCGAN(data_root, size)
     textbook.train(args.warmup)
     for trainer, _ in trainers.values():
-        train_artgan(trainer, args.warmup)
-    theirs, ours = [], {precision: [] for precision in trainers}
+        train_artgan(trainer, args.warmup)  # --compile on: compiles here
+    theirs, ours = [], {setup: [] for setup in trainers}
     for _ in range(args.repeats):  # take turns, so background load hits every loop alike
         theirs.append(64 * args.iters / seconds(textbook.train, args.iters))
-        for precision, (trainer, _) in trainers.items():
-            ours[precision].append(64 * args.iters / seconds(train_artgan, trainer, args.iters))
+        for setup, (trainer, _) in trainers.items():
+            ours[setup].append(64 * args.iters / seconds(train_artgan, trainer, args.iters))
+    flops = flops_per_image(data_root, size, workdir)
     rows = []
-    for precision, (trainer, prepare) in trainers.items():
-        ratios = [a / b for a, b in zip(ours[precision], theirs)]
-        flops = flops_per_iteration(trainer) / 64
+    for setup, (trainer, prepare) in trainers.items():
+        ratios = [a / b for a, b in zip(ours[setup], theirs)]
         peak = peaks[trainer.precision.dtype]
-        rows.append({"size": size, "textbook": median(theirs), "artgan": median(ours[precision]), "ratio": median(ratios),
-                     "ratios": ratios, "gflop_per_image": flops / 1e9, "peak_fraction": median(ours[precision]) * flops / peak,
-                     "precision": trainer.precision.name, "prepare_s": prepare})
+        rows.append({"size": size, "textbook": median(theirs), "artgan": median(ours[setup]), "ratio": median(ratios),
+                     "ratios": ratios, "gflop_per_image": flops / 1e9, "peak_fraction": median(ours[setup]) * flops / peak,
+                     "precision": trainer.precision.name + ("+compile" if setup[1] == "on" else ""), "prepare_s": prepare})
     return rows
 
 
@@ -86,6 +92,8 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["dcgan"], help="variants to time (dcgan is compared)")
     parser.add_argument("--precision", nargs="+", default=[None],
                         help="artgan's --precision, one trainer each, all timed in turns (default: the trainer's default)")
+    parser.add_argument("--compile", nargs="+", default=["off"], choices=("off", "on"),
+                        help="artgan's --compile; with both, every precision is timed compiled and not")
     parser.add_argument("--workdir", help="where the JPEGs and cache go (default: a temp dir)")
     args = parser.parse_args()
 
@@ -94,13 +102,13 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}, "
           f"matmul peak fp32 {peaks[torch.float32] / 1e9:.0f} GFLOP/s, bf16 {peaks[torch.bfloat16] / 1e9:.0f} GFLOP/s")
     print(f"{'size':>5} {'textbook img/s':>15} {'artgan img/s':>13} {'ratio':>6}  {'per-chunk ratios':<22}"
-          f"{'GFLOP/img':>9} {'% peak':>7} {'precision':>9}")
+          f"{'GFLOP/img':>9} {'% peak':>7} {'setup':>14}")
     for size in args.sizes:
         if "dcgan" in args.models:
             for r in compare(size, args, workdir, peaks):
                 chunks = " ".join(f"{x:.2f}" for x in r["ratios"])
                 print(f"{size:>5} {r['textbook']:>15.1f} {r['artgan']:>13.1f} {r['ratio']:>5.2f}x  {chunks:<22}"
-                      f"{r['gflop_per_image']:>9.2f} {100 * r['peak_fraction']:>6.1f}% {r['precision']:>9}", flush=True)
+                      f"{r['gflop_per_image']:>9.2f} {100 * r['peak_fraction']:>6.1f}% {r['precision']:>14}", flush=True)
         for model in args.models:
             if model != "dcgan":
                 print(f"{size:>5} {model:>15} {variant_speed(model, size, args, workdir):>13.1f}", flush=True)

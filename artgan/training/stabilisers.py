@@ -224,6 +224,11 @@ class Stabilisers:
             return D
         return lambda images, *args, **kwargs: D(self.discriminator_input(images), *args, **kwargs)
 
+    @property
+    def penalises_input_gradients(self) -> bool:
+        """True when a penalty (R1) differentiates D's input gradient, so D must stay twice differentiable."""
+        return any(type(s).penalties is not Stabiliser.penalties for s in self.active)
+
     def penalties(self, D, real, labels) -> dict[str, torch.Tensor]:
         terms: dict[str, torch.Tensor] = {}
         for s in self.active:

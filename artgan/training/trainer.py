@@ -21,6 +21,7 @@ from artgan.config import Config
 from artgan.data import ImageSet, to_uint8
 from artgan.errors import ArtganError
 from artgan.training import distributed
+from artgan.training.compiled import compiled
 from artgan.training.checkpoint import checkpoint_path, newest_good_checkpoint, prune_checkpoints, save_checkpoint
 from artgan.training.divergence import DivergenceGuard, recover_from_divergence, remember_initial_state
 from artgan.training.interrupts import GracefulInterrupts, stop_for_interrupt
@@ -85,8 +86,13 @@ class Trainer:
         self.interrupts = GracefulInterrupts()
         self.hooks: list = []  # hook(trainer, done) after every step's artefacts, e.g. --eval-every's FID tracker
         self.stabilisers = Stabilisers(self)  # --ema, --replay, --diffaug, --r1, ... (all no-ops when off)
+        D_for_g = self.D  # frozen D in G's step: no DDP gradient sync
+        if t.compile:
+            self.G_train = compiled(self.G_train)
+            if not (self.variant.penalises_input_gradients or self.stabilisers.penalises_input_gradients):
+                self.D_train, D_for_g = compiled(self.D_train), compiled(self.D)
         self.D_view = self.stabilisers.view(self.D_train)  # what the losses call: D behind the input tricks
-        self.D_view_for_g = self.stabilisers.view(self.D)  # frozen D in G's step: no DDP gradient sync
+        self.D_view_for_g = self.stabilisers.view(D_for_g)
 
     # --- one iteration ---------------------------------------------------------------------------
 

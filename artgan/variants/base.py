@@ -30,6 +30,7 @@ class Variant:
     paper: ClassVar[str] = ""
     conditional: ClassVar[bool] = False  # True: needs class labels, G and D take them
     uses_labels: ClassVar[bool] = False  # True: D learns from real labels though G is unconditional (CAN)
+    penalises_input_gradients: ClassVar[bool] = False  # True: D's loss differentiates D's input gradient (WGAN-GP)
     bce: ClassVar[bool] = True  # real/fake BCE targets, so label smoothing and flipping apply
     defaults: ClassVar[dict[str, dict[str, Any]]] = {}  # config overrides, e.g. {"train": {"lr_d": 5e-5}}
 

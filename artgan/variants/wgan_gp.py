@@ -19,6 +19,7 @@ from artgan.variants.wgan import WGAN, critic_stats
 class WGANGP(WGAN):
     name = "wgan-gp"
     paper = "Gulrajani et al. 2017, Improved Training of Wasserstein GANs (gradient penalty)"
+    penalises_input_gradients = True
     defaults = {"model": {"d_norm": "layer"},
                 "train": {"optimizer": "adam", "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5}}
 

@@ -22,6 +22,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from artgan.errors import ArtganError
 from artgan.ranks import Ranks, per_sample, ranks  # noqa: F401  (re-exported: the trainer's one import)
 
 
@@ -66,9 +67,12 @@ def process_group(device: str):
 
 def local_device(device: torch.device) -> torch.device:
     """``cuda`` means this process's own GPU, LOCAL_RANK, under torchrun."""
-    if active() and device.type == "cuda" and device.index is None:
-        return torch.device("cuda", ranks().local_rank)
-    return device
+    if not (active() and device.type == "cuda"):
+        return device
+    if device.index is not None and int(os.environ.get("LOCAL_WORLD_SIZE", "1")) > 1:
+        raise ArtganError(f"--device {device} would put every process of this machine on one GPU; under torchrun "
+                          f"pass --device cuda (or auto) and each process takes GPU LOCAL_RANK")
+    return torch.device("cuda", ranks().local_rank)
 
 
 def barrier() -> None:

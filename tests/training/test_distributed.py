@@ -26,7 +26,7 @@ from artgan.data import load_images
 from artgan.errors import ArtganError
 from artgan.training import train
 from artgan.training.checkpoint import list_checkpoints, load_checkpoint
-from artgan.training.distributed import global_batch_norm
+from artgan.training.distributed import global_batch_norm, local_device
 from artgan.ranks import Ranks
 from artgan.training.sampler import BatchSampler
 from tests.conftest import tiny_overrides
@@ -115,6 +115,15 @@ def test_global_batch_norm_is_batch_norm_in_values_gradients_and_running_stats(o
     for name in ("running_mean", "running_var", "num_batches_tracked"):
         assert torch.allclose(getattr(reference, name), getattr(synced[0], name), atol=1e-6), name
     assert synced[0].state_dict().keys() == reference.state_dict().keys()
+
+
+def test_each_process_takes_its_own_gpu_and_a_fixed_one_is_refused(one_process_group, monkeypatch):
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    assert local_device(torch.device("cuda")) == torch.device("cuda", 0)
+    assert local_device(torch.device("cpu")) == torch.device("cpu")
+    with pytest.raises(ArtganError, match="--device cuda:1 would put every process of this machine on one GPU"):
+        local_device(torch.device("cuda:1"))
 
 
 @pytest.mark.slow

@@ -25,7 +25,7 @@ def artgan_config(data_root: Path, size: int, cache_dir: Path, model: str = "dcg
     overrides = {
         "data": {"source": str(data_root), "size": size, "channels": 3, "cache_dir": str(cache_dir)},
         "model": {"name": model, "latent_dim": 100, "g_width": 64, "d_width": 64},
-        "train": {"batch": 64, **train},
+        "train": {"batch": 64, "diffaug": False, "label_smoothing": 0.0, **train},  # the textbook has neither
     }
     return build_config(overrides, get_variant(model).defaults)
 

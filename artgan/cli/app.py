@@ -42,8 +42,6 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     import importlib.util
     import os
-    import subprocess
-    import sys
     from pathlib import Path
 
     from artgan.app.runs import RUNS_ENV
@@ -58,11 +56,19 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise ArtganError(f"--port {args.port} is not a port number (1 to 65535)")
     print(f"artgan app: serving the runs in {runs} at http://{args.host}:{args.port} (Ctrl+C stops it)")
-    environment = {**os.environ, RUNS_ENV: str(runs)}
-    command = streamlit_command(args)
-    if os.name == "posix":  # become the server: SIGTERM and Ctrl+C reach it, and no orphan outlives us
+    return serve(streamlit_command(args), {**os.environ, RUNS_ENV: str(runs)})
+
+
+def serve(command: list[str], environment: dict[str, str]) -> int:
+    """Run the Streamlit server; on POSIX this process becomes it, so SIGTERM and Ctrl+C reach it
+    directly and terminating `artgan app` leaves no orphaned server behind."""
+    import os
+    import subprocess
+    import sys
+
+    if os.name == "posix":
         sys.stdout.flush()
-        os.execve(command[0], command, environment)
+        os.execve(command[0], command, environment)  # does not return
     try:
         return subprocess.call(command, env=environment)
     except KeyboardInterrupt:

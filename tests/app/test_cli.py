@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from artgan.app.runs import RUNS_ENV
+from artgan.cli import app as app_command
 from artgan.cli import build_parser, main
 
 
@@ -32,7 +32,7 @@ def test_bad_port_is_refused(tmp_path, capsys):
 
 def test_starts_streamlit_on_the_app_script_with_the_runs_folder(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda command, env: calls.append((command, env)) or 0)
+    monkeypatch.setattr(app_command, "serve", lambda command, env: calls.append((command, env)) or 0)
     assert main(["app", "--runs", str(tmp_path), "--port", "8765", "--host", "0.0.0.0", "--no-browser"]) == 0
     [(command, env)] = calls
     assert command[1:4] == ["-m", "streamlit", "run"] and Path(command[4]).name == "main.py" and Path(command[4]).is_file()

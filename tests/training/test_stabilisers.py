@@ -16,6 +16,8 @@ from tests.conftest import tiny_overrides
 
 
 def trainer_for(tmp_path, name="run", model=None, **options):
+    """A tiny trainer with only the stabilisers named in ``options`` (DiffAugment, on by default, too)."""
+    options.setdefault("diffaug", False)
     overrides = tiny_overrides(tmp_path, **options)
     overrides["model"] |= model or {}
     torch.set_num_threads(1)
@@ -23,8 +25,15 @@ def trainer_for(tmp_path, name="run", model=None, **options):
     return trainer
 
 
-def test_off_by_default(tmp_path):
-    trainer = trainer_for(tmp_path)
+def test_only_diffaugment_is_on_by_default(tmp_path):
+    torch.set_num_threads(1)
+    trainer, _ = prepare_run(build_config(tiny_overrides(tmp_path)), tmp_path / "run", False, progress=False)
+    assert [type(s).__name__ for s in trainer.stabilisers.active] == ["DiffAugment"]
+    assert trainer.D_view is not trainer.D  # D sees augmented images
+
+
+def test_all_off_leaves_d_as_it_is(tmp_path):
+    trainer = trainer_for(tmp_path, diffaug=False)
     assert trainer.stabilisers.active == [] and trainer.D_view is trainer.D
 
 

@@ -19,6 +19,15 @@ from artgan.errors import ArtganError
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)  # the only portable way to read it is to set it; done once, at import,
+    os.umask(mask)      # before any thread could create a file in the instant it is 0
+    return mask
+
+
+UMASK = _read_umask()
+
+
 class DiskFullError(ArtganError):
     """The disk (or quota) filled up while writing; nothing that was on disk before was touched."""
 
@@ -28,6 +37,7 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(temp, 0o666 & ~UMASK)  # mkstemp makes 0600; give the file what open() would
         with os.fdopen(handle, "wb") as file:
             file.write(data)
             file.flush()

@@ -167,3 +167,16 @@ def test_resuming_with_networks_that_do_not_fit_the_checkpoint_is_a_clear_error(
     wider["model"]["g_width"] = 16  # e.g. config.yaml edited by hand between the two runs
     with pytest.raises(ArtganError, match="step_00000006.safetensors does not fit this run .*another --out"):
         prepare_run(build_config(wider), six_step_run.path, True, progress=False)
+
+
+def test_atomic_writes_give_files_the_permissions_open_would(tmp_path):
+    """mkstemp's 0600 would hide a run's grids and checkpoints from the user's other accounts and servers."""
+    import os
+
+    from artgan.atomic import UMASK, write_text_atomic
+
+    write_text_atomic(tmp_path / "config.yaml", "a: 1\n")
+    assert (tmp_path / "config.yaml").stat().st_mode & 0o777 == 0o666 & ~UMASK
+    (tmp_path / "plain.txt").write_text("a: 1\n")
+    assert (tmp_path / "config.yaml").stat().st_mode & 0o777 == (tmp_path / "plain.txt").stat().st_mode & 0o777
+    assert os.umask(UMASK) == UMASK  # reading it left the process's umask as it was

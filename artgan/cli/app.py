@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from artgan.cli.arguments import HelpFormatter
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "app", help="open the web app: generate, explore and stylise art, watch runs train",
         description="Serve the artgan web app (Streamlit) for the runs under a folder. "
                     "Needs the app extra: pip install -e '.[app]'.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--runs", default="runs", metavar="DIR", help="folder whose run directories the app offers")
     parser.add_argument("--port", type=int, default=8501, help="port to serve on")

@@ -7,6 +7,18 @@ import argparse
 RUN_HELP = "run directory written by `artgan train`"
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, unless there is none to show: None, a plain on/off flag, or a
+    help text that already explains it ("default: RUN/generated")."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help_text = action.help or ""
+        plain_flag = action.nargs == 0 and not isinstance(action, argparse.BooleanOptionalAction)
+        if action.default is None or plain_flag or "default:" in help_text:
+            return help_text
+        return super()._get_help_string(action)
+
+
 def add_run_argument(parser: argparse.ArgumentParser, help: str = RUN_HELP) -> None:
     parser.add_argument("run_dir", metavar="RUN", help=help)
 

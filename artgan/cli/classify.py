@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import add_run_argument, add_runtime_arguments
+from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments
 
 
 def add_parser(subparsers) -> None:
@@ -17,7 +17,7 @@ def add_parser(subparsers) -> None:
     commands = parser.add_subparsers(dest="classify_command", metavar="{train,test}", required=True)
 
     train = commands.add_parser("train", help="train a classifier on the reference half of a data set",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=HelpFormatter)
     train.add_argument("--data", metavar="SOURCE", default="builtin:art", help="labelled images: folder, builtin:art, sklearn:digits, ...")
     train.add_argument("--size", type=int, default=32, help="image side (use the size of the runs it will judge)")
     train.add_argument("--channels", type=int, default=0, help="1, 3, or 0 for the source's own")
@@ -30,7 +30,7 @@ def add_parser(subparsers) -> None:
     train.set_defaults(run=run_train)
 
     test = commands.add_parser("test", help="GAN-train and GAN-test of a conditional run, overall and per class",
-                               formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                               formatter_class=HelpFormatter)
     add_run_argument(test, help="run directory of a conditional model (cdcgan, acgan, can)")
     test.add_argument("--classifier", metavar="FILE", help="real-data classifier (default: RUN/evaluation/classifier.safetensors, trained if missing)")
     test.add_argument("--per-class", type=int, default=200, help="samples per class")

@@ -22,7 +22,10 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         for field in dataclasses.fields(cls):
             kind = _base_type(hints[field.name])
             default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
-            help_text = f"{field.metadata['help']} (default: {default!r})".replace("%", "%%")
+            help_text = field.metadata["help"]
+            if "default:" not in help_text:  # some fields explain a default that depends on other options
+                help_text += f" (default: {default!r})"
+            help_text = help_text.replace("%", "%%")
             name = flag_name(section, field)
             dest = f"{section}.{field.name}"
             if kind is bool:

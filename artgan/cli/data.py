@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from artgan.cli.arguments import HelpFormatter
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "data", help="inspect a data source: counts, classes, skipped files, preview and average image",
         description="Prepare a data source as training would (and cache it), then describe it.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("source", metavar="SOURCE", help="folder, builtin:art, sklearn:digits, hf:<dataset>, mnist, ...")
     parser.add_argument("--size", type=int, default=64, help="image side after resize + centre crop")

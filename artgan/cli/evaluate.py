@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import add_run_argument, add_runtime_arguments
+from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="score a trained run (FID, KID, IS, precision/recall) between a floor and a ceiling",
         description="Score a run's samples against real images of its data set, beside the average-image and "
-                    "noise floors and the real held-out ceiling. Writes RUN/evaluation/metrics.json and report.html "
-                    "(and the HTML report with --report).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                    "noise floors and the real held-out ceiling. Writes RUN/evaluation/metrics.json, and the "
+                    "self-contained HTML report RUN/evaluation/report.html unless --no-report.",
+        formatter_class=HelpFormatter,
     )
     add_run_argument(parser)
     parser.add_argument("--features", choices=("domain", "inception"), default="domain",
@@ -23,10 +23,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--data", metavar="SOURCE", help="real images to compare with (default: the run's own data set)")
     parser.add_argument("--classifier", metavar="FILE",
                         help="domain classifier from `artgan classify train` (default: RUN/evaluation/classifier.safetensors, trained if missing)")
-    parser.add_argument("--classifier-steps", type=int, default=400, help="training steps when the domain classifier is trained here")
+    parser.add_argument("--classifier-steps", type=int, default=400, metavar="N", help="training steps when the domain classifier is trained here")
     parser.add_argument("--inception-weights", metavar="FILE", help="Inception-v3 weights file (default: torch hub cache, downloaded once)")
     parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=True,
-                        help="also write the self-contained HTML report RUN/evaluation/report.html")
+                        help="write the self-contained HTML report RUN/evaluation/report.html")
     add_runtime_arguments(parser, seed_help="seed of the samples and of the real split")
     parser.set_defaults(run=run)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import add_run_argument, add_runtime_arguments
+from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "generate", help="write generated images (and a grid) from a trained run",
         description="Sample a trained run's generator (its EMA copy when it has one).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_run_argument(parser)
     parser.add_argument("--n", type=int, default=64, help="number of images")

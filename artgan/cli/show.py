@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import add_run_argument
+from artgan.cli.arguments import HelpFormatter, add_run_argument
 
 ANALYSES = {
     "interpolate": "latent walks between random z, spherical (or --linear), as a grid and a GIF",
@@ -19,7 +19,7 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "show", help="draw one analysis of a trained run: " + ", ".join(ANALYSES),
         description="Draw one visual analysis of a trained run. " + "; ".join(f"{k}: {v}" for k, v in ANALYSES.items()),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_run_argument(parser)
     parser.add_argument("what", choices=list(ANALYSES), help="which analysis")

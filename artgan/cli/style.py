@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from artgan.cli.arguments import HelpFormatter
+
 
 def add_parser(subparsers) -> None:
     from artgan.cli.stylize import add_runtime_arguments
@@ -18,7 +20,7 @@ def add_parser(subparsers) -> None:
         description="Train the decoder of AdaIN fast style transfer (Huang & Belongie 2017) against the VGG-19 "
                     "weights you use for stylize. Any artgan data source works for both sets (a folder, "
                     "builtin:art, hf:...); run:RUN_DIR uses a trained GAN's samples as styles.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     train.add_argument("--content", required=True, metavar="SOURCE", help="photos: a folder or any artgan data source")
     train.add_argument("--style", required=True, metavar="SOURCE",

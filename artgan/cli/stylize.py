@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import add_runtime_arguments as add_common_runtime_arguments
+from artgan.cli.arguments import HelpFormatter, add_runtime_arguments as add_common_runtime_arguments
 
 SOURCE_HELP = "an image file (any mode or size), or run:RUN_DIR[:SEED|:grid] for a sample or grid of a trained run"
 
@@ -18,7 +18,7 @@ def add_parser(subparsers) -> None:
         description="Neural style transfer with VGG-19. full mode optimises the image (Gatys et al. 2016): "
                     "best quality, seconds per step on CPU. fast mode is one pass of AdaIN (Huang & Belongie "
                     "2017) through a decoder trained once with `artgan style train-decoder`.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("content", metavar="CONTENT", help=f"the picture to repaint: {SOURCE_HELP}")
     parser.add_argument("styles", metavar="STYLE", nargs="+", help=f"the style: {SOURCE_HELP}; several are blended")

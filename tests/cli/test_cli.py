@@ -96,11 +96,19 @@ def test_resume_refuses_an_incompatible_config(trained_run, capsys):
 
 
 def test_help_explains_every_command(capsys):
-    for command in ("train", "generate", "data"):
+    from artgan.cli import COMMANDS
+
+    for command in COMMANDS:
         with pytest.raises(SystemExit) as exit_info:
             main([command, "--help"])
         assert exit_info.value.code == 0
-    assert "--n-critic" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--n-critic" in out
+    # Defaults are shown once, and only where there is one to show.
+    assert "(default: None)" not in out
+    assert "no progress bars (default" not in " ".join(out.split())  # a plain on/off flag
+    assert out.count("(default:") > 50
+    assert "data set) (default:" not in " ".join(out.split())  # evaluate --data explains its own default
 
 
 def test_list_models(capsys):

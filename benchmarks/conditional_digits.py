@@ -24,6 +24,8 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
+from common import PLAIN_RECIPE
+
 from artgan.config import build_config
 from artgan.data import load_images
 from artgan.generation import load_generator
@@ -35,7 +37,7 @@ def digits_config(model: str, size: int, steps: int, cache_dir: Path, seed: int)
     overrides = {
         "data": {"source": "sklearn:digits", "size": size, "cache_dir": str(cache_dir)},
         "model": {"name": model, "latent_dim": 32, "g_width": 32, "d_width": 32},
-        "train": {"steps": steps, "batch": 64, "seed": seed, "diffaug": False, "label_smoothing": 0.0, "sample_every": max(steps // 4, 1),
+        "train": {"steps": steps, "batch": 64, "seed": seed, **PLAIN_RECIPE, "sample_every": max(steps // 4, 1),
                   "checkpoint_every": steps, "log_every": 50},
     }
     return build_config(overrides, get_variant(model).defaults)

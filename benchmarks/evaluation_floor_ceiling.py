@@ -14,13 +14,15 @@ import argparse
 import time
 from pathlib import Path
 
+from common import PLAIN_RECIPE
+
 from artgan.config import build_config
 from artgan.evaluation.classifier import format_gan_train_test
 from artgan.evaluation.evaluate import evaluate, format_table
 from artgan.training import train
 
 # The plain DCGAN recipe these figures were measured with (docs/evaluation.md), not today's defaults.
-PLAIN = {"model": {"g_width": 64, "d_width": 64}, "train": {"steps": 1500, "batch": 64, "diffaug": False, "label_smoothing": 0.0}}
+PLAIN = {"model": {"g_width": 64, "d_width": 64}, "train": {"steps": 1500, "batch": 64, **PLAIN_RECIPE}}
 CASES = {
     "digits": {"data": {"source": "sklearn:digits", "size": 16}, **PLAIN},
     "art": {"data": {"source": "builtin:art", "size": 32}, **PLAIN},

@@ -21,21 +21,21 @@ from artgan.models import DCGANDiscriminator, DCGANGenerator
 from artgan.training.precision import Precision
 
 FORMATS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
-DTYPES = {"fp32": "fp32", "bf16": "bf16", "mixed": "mixed"}  # artgan's --precision: mixed is bf16, fp32 weight gradients
+PRECISIONS = ("fp32", "bf16", "mixed")  # artgan's --precision: mixed is bf16, fp32 weight gradients
 
 
 def autocast(precision: str):
     return Precision(precision, torch.device("cpu")).autocast()
 
 
-def generator_pass(G, z, dtype):
-    with autocast(dtype):
+def generator_pass(G, z, precision):
+    with autocast(precision):
         out = G(z)
     out.float().square().mean().backward()
 
 
-def discriminator_pass(D, x, dtype):
-    with autocast(dtype):
+def discriminator_pass(D, x, precision):
+    with autocast(precision):
         out = D(x)
     out.float().mean().backward()
 
@@ -48,22 +48,22 @@ def main() -> None:
     args = parser.parse_args()
     torch.manual_seed(0)
     cases = {}
-    for (dname, dtype), (fname, fmt) in itertools.product(DTYPES.items(), FORMATS.items()):
+    for precision, (fname, fmt) in itertools.product(PRECISIONS, FORMATS.items()):
         G = DCGANGenerator(100, 3, args.size).to(memory_format=fmt)
         D = DCGANDiscriminator(3, args.size).to(memory_format=fmt)
         z = torch.randn(args.batch, 100)
         x = torch.randn(args.batch, 3, args.size, args.size).contiguous(memory_format=fmt).requires_grad_()
-        cases[("G", dname, fname)] = (generator_pass, G, z, dtype)
-        cases[("D", dname, fname)] = (discriminator_pass, D, x, dtype)
-    for fn, net, inp, dtype in cases.values():
-        fn(net, inp, dtype)  # warm-up: oneDNN picks and caches its kernels
+        cases[("G", precision, fname)] = (generator_pass, G, z, precision)
+        cases[("D", precision, fname)] = (discriminator_pass, D, x, precision)
+    for fn, net, inp, precision in cases.values():
+        fn(net, inp, precision)  # warm-up: oneDNN picks and caches its kernels
     times = {key: [] for key in cases}
     for _ in range(args.repeats):
-        for key, (fn, net, inp, dtype) in cases.items():
-            times[key].append(seconds(fn, net, inp, dtype))
+        for key, (fn, net, inp, precision) in cases.items():
+            times[key].append(seconds(fn, net, inp, precision))
     print(f"{args.size}px, batch {args.batch}, {torch.get_num_threads()} threads: forward + backward, ms (median of {args.repeats})")
     for net in ("G", "D"):
-        row = "  ".join(f"{d}/{f}: {1000 * median(times[(net, d, f)]):6.0f}" for d in DTYPES for f in FORMATS)
+        row = "  ".join(f"{d}/{f}: {1000 * median(times[(net, d, f)]):6.0f}" for d in PRECISIONS for f in FORMATS)
         print(f"{net}  {row}")
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import torch
 
+from common import PLAIN_RECIPE
+
 from artgan.config import build_config
 from artgan.generation import load_generator
 from artgan.training import train
@@ -33,7 +35,7 @@ def grid_config(model: str, data: str, size: int, steps: int, cache_dir: Path):
     overrides = {
         "data": {"source": data, "size": size, "cache_dir": str(cache_dir)},
         "model": {"name": model, "g_width": 32, "d_width": 32},
-        "train": {"steps": steps, "batch": 64, "diffaug": False, "label_smoothing": 0.0, "sample_every": steps, "checkpoint_every": steps, "log_every": 50},
+        "train": {"steps": steps, "batch": 64, **PLAIN_RECIPE, "sample_every": steps, "checkpoint_every": steps, "log_every": 50},
     }
     return build_config(overrides, get_variant(model).defaults)
 

@@ -7,16 +7,22 @@ import argparse
 RUN_HELP = "run directory written by `artgan train`"
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+def help_with_default(help_text: str, default: str) -> str:
+    """``help (default: X)``, unless the help already explains its default ("default: RUN/generated")."""
+    return help_text if "default:" in help_text else f"{help_text} (default: {default})"
+
+
+class HelpFormatter(argparse.HelpFormatter):
     """Shows each option's default, unless there is none to show: None, a plain on/off flag, or a
-    help text that already explains it ("default: RUN/generated")."""
+    positional argument that must be given."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
         help_text = action.help or ""
         plain_flag = action.nargs == 0 and not isinstance(action, argparse.BooleanOptionalAction)
-        if action.default is None or plain_flag or "default:" in help_text:
+        required_positional = not action.option_strings and action.nargs not in (argparse.OPTIONAL, argparse.ZERO_OR_MORE)
+        if action.default is None or action.default is argparse.SUPPRESS or plain_flag or required_positional:
             return help_text
-        return super()._get_help_string(action)
+        return help_with_default(help_text, "%(default)s")
 
 
 def add_run_argument(parser: argparse.ArgumentParser, help: str = RUN_HELP) -> None:

@@ -7,6 +7,7 @@ import argparse
 import dataclasses
 from typing import Any, get_args, get_type_hints
 
+from artgan.cli.arguments import help_with_default
 from artgan.config import SECTIONS
 
 
@@ -22,10 +23,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         for field in dataclasses.fields(cls):
             kind = _base_type(hints[field.name])
             default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
-            help_text = field.metadata["help"]
-            if "default:" not in help_text:  # some fields explain a default that depends on other options
-                help_text += f" (default: {default!r})"
-            help_text = help_text.replace("%", "%%")
+            help_text = help_with_default(field.metadata["help"], repr(default)).replace("%", "%%")
             name = flag_name(section, field)
             dest = f"{section}.{field.name}"
             if kind is bool:

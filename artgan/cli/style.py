@@ -8,7 +8,7 @@ from artgan.cli.arguments import HelpFormatter
 
 
 def add_parser(subparsers) -> None:
-    from artgan.cli.stylize import add_runtime_arguments
+    from artgan.cli.stylize import add_style_runtime_arguments
     from artgan.style.settings import DecoderTraining
 
     parser = subparsers.add_parser("style", help="style-transfer tools: train the AdaIN decoder of `stylize --fast`",
@@ -34,7 +34,7 @@ def add_parser(subparsers) -> None:
     train.add_argument("--style-weight", type=float, default=defaults.style_weight, help="weight of the style (moment) loss")
     train.add_argument("--save-every", type=int, default=defaults.save_every, help="write the decoder every N steps")
     train.add_argument("--limit", type=int, default=0, help="at most this many images of each set (0 = all; run: 256)")
-    add_runtime_arguments(train, seed=defaults.seed, seed_help="seed of the batches and the decoder's init")
+    add_style_runtime_arguments(train, seed=defaults.seed, seed_help="seed of the batches and the decoder's init")
     train.set_defaults(run=run_train_decoder)
 
 

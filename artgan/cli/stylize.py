@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import HelpFormatter, add_runtime_arguments as add_common_runtime_arguments
+from artgan.cli.arguments import HelpFormatter, add_runtime_arguments
 
 SOURCE_HELP = "an image file (any mode or size), or run:RUN_DIR[:SEED|:grid] for a sample or grid of a trained run"
 
@@ -44,18 +44,18 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--preserve-color", action="store_true", help="keep the content's colours, take only the style's strokes")
     parser.add_argument("--decoder", metavar="PATH", help="AdaIN decoder (fast mode); default: $ARTGAN_ADAIN_DECODER "
                                                           "or ~/.cache/artgan/weights/adain_decoder.safetensors")
-    add_runtime_arguments(parser, seed=defaults.seed, seed_help="seed of the noise start (--init noise)")
+    add_style_runtime_arguments(parser, seed=defaults.seed, seed_help="seed of the noise start (--init noise)")
     parser.set_defaults(run=run)
 
 
-def add_runtime_arguments(parser: argparse.ArgumentParser, seed: int, seed_help: str) -> None:
+def add_style_runtime_arguments(parser: argparse.ArgumentParser, seed: int, seed_help: str) -> None:
     """The options every style-transfer command shares: weights, seed, device, precision, output."""
     parser.add_argument("--vgg-weights", metavar="PATH",
                         help="VGG-19 ImageNet weights (torchvision's vgg19-dcbb9e9d.pth); default: $ARTGAN_VGG_WEIGHTS, "
                              "~/.cache/artgan/weights, or a download. 'random' is for tests only")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="bf16 autocast of VGG")
-    add_common_runtime_arguments(parser, seed_help, seed, device_help="cpu, cuda, auto, ...",
-                                 quiet_help="no progress bar, print nothing but errors")
+    add_runtime_arguments(parser, seed_help, seed, device_help="cpu, cuda, auto, ...",
+                          quiet_help="no progress bar, print nothing but errors")
 
 
 def run(args: argparse.Namespace) -> int:

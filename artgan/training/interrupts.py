@@ -88,4 +88,3 @@ def stop_for_interrupt(trainer) -> None:
         f"Continue with: {launch_command()} train --out {trainer.run.path} --resume",
         trainer.interrupts.signum,
     )
-

@@ -34,7 +34,7 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
     return [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(args.port), "--server.address", args.host,
-        "--server.headless", str(args.no_browser).lower(),
+        "--server.headless", "true",  # never Streamlit's first-run e-mail prompt; see artgan.app.browser
         "--server.maxUploadSize", str(MAX_BYTES // 2**20),
         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
         "--server.fileWatcherType", "none",
@@ -58,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise ArtganError(f"--port {args.port} is not a port number (1 to 65535)")
     print(f"artgan app: serving the runs in {runs} at http://{args.host}:{args.port} (Ctrl+C stops it)")
+    if not args.no_browser:
+        from artgan.app.browser import browser_url, open_when_ready
+
+        open_when_ready(browser_url(args.host, args.port))
     return serve(streamlit_command(args), {**os.environ, RUNS_ENV: str(runs)})
 
 

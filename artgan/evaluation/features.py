@@ -6,10 +6,8 @@ KID and precision/recall compare, and class logits for the Inception Score when 
 
 from __future__ import annotations
 
-import importlib
+import hashlib
 import os
-import sys
-import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +15,12 @@ import torch
 from tqdm.auto import tqdm
 
 from artgan.errors import ArtganError
+from artgan.evaluation.inception import InceptionV3
 
 INCEPTION_URL = "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/weights-inception-2015-12-05-6726825d.pth"
 INCEPTION_FILE = INCEPTION_URL.rsplit("/", 1)[1]
+# torch.hub names a file by its hash's first 8 digits (here 6726825d); this is the whole hash.
+INCEPTION_SHA256 = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
 
 
 @dataclass
@@ -54,51 +55,47 @@ class DomainFeatures(FeatureNetwork):
 
 class InceptionFeatures(FeatureNetwork):
     """The 2048-d pool features and the 1008-way logits of the TensorFlow Inception-v3 that FID,
-    KID and IS are reported with (Heusel et al. 2017), as ported by torch-fidelity: images are
-    resized to 299 px inside the network exactly as the TF1 reference code does."""
+    KID and IS are reported with (artgan.evaluation.inception), from torch-fidelity's converted
+    weights file, checked against its published sha256 before it is unpickled."""
 
     name = "inception-v3 (2048-d)"
 
     def __init__(self, weights: str | Path | None = None, device: str | torch.device = "cpu"):
-        module = import_torch_fidelity_inception()
         path = inception_weights_path(weights)
-        self.network = module.FeatureExtractorInceptionV3(
-            "inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=str(path)
-        ).to(device)
+        self.network = InceptionV3()
+        self.network.load_state_dict(load_inception_weights(path))
+        self.network.to(device)
         self.device = device
 
     def __call__(self, images):
         if images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
-        vectors, logits = self.network(images.to(self.device))
-        return vectors, logits
+        return self.network(images.to(self.device))
 
 
-def import_torch_fidelity_inception() -> types.ModuleType:
-    """torch-fidelity's Inception module without running ``torch_fidelity/__init__``, which imports
-    torchvision for its other extractors (CLIP, VGG); artgan must not need torchvision. The package
-    is registered as a bare namespace only while its Inception file and that file's helpers load."""
-    if "torch_fidelity.feature_extractor_inceptionv3" in sys.modules:
-        return sys.modules["torch_fidelity.feature_extractor_inceptionv3"]
+def load_inception_weights(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of an Inception weights file, refused unless its sha256 is the published one
+    (set $ARTGAN_INCEPTION_SHA256 to the hash of a file you converted yourself)."""
+    expected = os.environ.get("ARTGAN_INCEPTION_SHA256", INCEPTION_SHA256)
+    digest = sha256_of(path)
+    if digest != expected:
+        raise ArtganError(
+            f"Inception weights file {str(path)!r} has sha256 {digest}, not the published {expected}: it is "
+            f"damaged or another network. Download {INCEPTION_URL} again (or, for weights you converted "
+            f"yourself, set ARTGAN_INCEPTION_SHA256={digest})")
     try:
-        spec = importlib.util.find_spec("torch_fidelity")
-    except ValueError:
-        spec = None
-    if spec is None or not spec.submodule_search_locations:
-        raise ArtganError("--features inception needs torch-fidelity: pip install -e \".[inception]\"")
-    before = set(sys.modules)
-    package = types.ModuleType("torch_fidelity")
-    package.__path__ = list(spec.submodule_search_locations)
-    sys.modules.setdefault("torch_fidelity", package)
-    try:
-        return importlib.import_module("torch_fidelity.feature_extractor_inceptionv3")
-    finally:
-        if sys.modules.get("torch_fidelity") is package:  # leave no half package behind for a later real import
-            for name in set(sys.modules) - before:
-                if name == "torch_fidelity" or name.startswith("torch_fidelity."):
-                    module = sys.modules.pop(name)
-                    if name == "torch_fidelity.feature_extractor_inceptionv3":
-                        sys.modules[name] = module  # cached for the next call
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise ArtganError(f"cannot read Inception weights file {str(path)!r}: {type(error).__name__}: "
+                          f"{str(error)[:200]}") from None
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while block := file.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def inception_weights_path(weights: str | Path | None = None, download: bool | None = None) -> Path:

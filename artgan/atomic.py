@@ -32,10 +32,28 @@ class DiskFullError(ArtganError):
     """The disk (or quota) filled up while writing; nothing that was on disk before was touched."""
 
 
+# A read-only mount, a folder without write permission, a file where a folder should be.
+UNWRITABLE_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.EISDIR}
+
+
+class UnwritableError(ArtganError):
+    """The place a file should go cannot be written (read-only, no permission, not a folder)."""
+
+
+def unwritable(path: Path, error: OSError) -> UnwritableError:
+    return UnwritableError(f"cannot write {path}: {error.strerror or error} (errno {errno.errorcode.get(error.errno, error.errno)}); "
+                           f"make {path.parent} writable, or write somewhere else (e.g. another --out)")
+
+
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        if error.errno in UNWRITABLE_ERRNOS:
+            raise unwritable(path, error) from None
+        raise
     try:
         os.chmod(temp, 0o666 & ~UMASK)  # mkstemp makes 0600; give the file what open() would
         with os.fdopen(handle, "wb") as file:
@@ -50,6 +68,8 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
                 f"no space left on the disk to write {path} ({len(data) / 2**20:.1f} MiB); the previous "
                 f"version of that file is untouched. Free some space (or lower --keep-checkpoints) and run again"
             ) from None
+        if isinstance(error, OSError) and error.errno in UNWRITABLE_ERRNOS:  # e.g. a read-only target on rename
+            raise unwritable(path, error) from None
         raise
     _fsync_directory(path.parent)
 

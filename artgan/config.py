@@ -13,7 +13,8 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
@@ -49,7 +50,7 @@ class DataConfig:
                                      "default: label, or style for wikiart")
     image_column: str = option("", "image column of a Hugging Face dataset (default: image, or img for cifar10)")
     split: str = option("train", "split of a Hugging Face dataset")
-    classes: list = option([], "keep only these class names (e.g. the report's 7 WikiArt styles)")
+    classes: list[str] = option([], "keep only these class names (e.g. the report's 7 WikiArt styles)")
     limit: int = option(0, "use at most this many images (0 = all)")
     cache_dir: str = option("", "where prepared uint8 tensors are cached (default: $ARTGAN_CACHE_DIR or ~/.cache/artgan)")
 
@@ -120,8 +121,9 @@ class TrainConfig:
                                  "(--no-diffaug for the papers' plain setups)")
     # Without the paper's third transform, cutout: its black squares on flat-colour art slowed the
     # default run (same 3,000 steps: cleaner colour fields, stripes and dots without it).
-    diffaug_policy: list = option(["color", "translation"], "DiffAugment transforms, in order "
-                                                           "(color, translation, cutout; the paper used all three)")
+    diffaug_policy: list[str] = option(["color", "translation"], "DiffAugment transforms, in order "
+                                                                "(color, translation, cutout; the paper used all three)",
+                                       choices=("color", "translation", "cutout"))
     r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (Mescheder et al. 2018)")
     # --- reliability (issue 8): what happens when training diverges ---
     on_divergence: str = option("stop", "when losses or gradients become NaN/inf or exceed --divergence-limit: "
@@ -210,26 +212,54 @@ def build_config(overrides: dict, variant_defaults: dict | None = None) -> Confi
 
 def _coerce(name: str, value: Any, hint: Any) -> Any:
     """Accept what YAML/TOML/argparse produce, refuse what would silently do the wrong thing."""
-    allowed = [a for a in get_args(hint) if a is not type(None)] if get_origin(hint) else [hint]
-    if value is None and type(None) in get_args(hint):
-        return None
-    target = get_origin(allowed[0]) or allowed[0]
-    if target is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+    if get_origin(hint) in (Union, UnionType):  # ``str | None``: None, or the other type
+        if value is None and type(None) in get_args(hint):
+            return None
+        hint = next(a for a in get_args(hint) if a is not type(None))
+    if get_origin(hint) is list:
+        return _coerce_list(name, value, get_args(hint)[0])
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    if target is list and isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    if isinstance(value, target) and not (target is int and isinstance(value, bool)):
+    if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
         return value
-    raise ArtganError(f"option {name} must be {target.__name__}, got {value!r}")
+    raise ArtganError(f"option {name} must be {hint.__name__}, got {_short(value)}")
+
+
+def _coerce_list(name: str, value: Any, item: type) -> list:
+    """A list of ``item``: ``"a,b"`` from a flag, or a YAML/TOML list whose every element is checked,
+    so that ``classes: [[1, 2], {a: b}]`` stops here instead of as a TypeError deep in the loader."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list):
+        raise ArtganError(f"option {name} must be a list of {item.__name__} (in a file: [a, b]; as a flag: a,b), "
+                          f"got {_short(value)}")
+    if item is str:  # a folder named 1990 is the class "1990", even when YAML reads it as a number
+        value = [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in value]
+    for index, element in enumerate(value):
+        if not isinstance(element, item) or isinstance(element, bool):
+            raise ArtganError(f"option {name} must be a list of {item.__name__}, but element {index} is "
+                              f"{_short(element)}")
+    return value
+
+
+def _short(value: Any) -> str:
+    """A value as the message shows it: repr, cut short (a hostile file can hold a megabyte of it)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _check_choices(config: Config) -> None:
-    for section in (config.data, config.model, config.train):
+    for name in SECTIONS:
+        section = getattr(config, name)
         for f in dataclasses.fields(section):
             choices = f.metadata.get("choices")
             value = getattr(section, f.name)
-            if choices and value not in choices:
-                raise ArtganError(f"option {f.name} must be one of {', '.join(choices)}, got {value!r}")
+            several = isinstance(value, list)
+            wrong = [v for v in value if v not in choices] if choices and several else \
+                [value] if choices and value not in choices else []
+            if wrong:
+                raise ArtganError(f"option {name}.{f.name} must be {'a list of names among ' if several else 'one of '}"
+                                  f"{', '.join(choices)}, got {_short(wrong[0])}")
 
 
 def config_from_dict(data: dict) -> Config:

@@ -27,6 +27,11 @@ def positive() -> Limit:
     return (lambda v: math.isfinite(v) and v > 0), "a finite number > 0"
 
 
+def between(low: int, high: int, why: str) -> Limit:
+    """A size: its upper bound keeps a typo (an extra 0, 1e10) from ending in the allocator's error."""
+    return (lambda v: low <= v <= high), f"from {low:,} to {high:,} ({why})"
+
+
 def within(low: float, high: float, closed_high: bool = False) -> Limit:
     bracket = "]" if closed_high else ")"
     return (lambda v: low <= v <= high if closed_high else low <= v < high), f"in [{low:g}, {high:g}{bracket}"
@@ -35,28 +40,30 @@ def within(low: float, high: float, closed_high: bool = False) -> Limit:
 # data.size and data.channels are checked by artgan.data.load_images, first thing, with their own words.
 LIMITS: dict[str, Limit] = {
     "data.limit": at_least(0),
-    "model.latent_dim": at_least(1),
-    "model.g_width": at_least(1),
-    "model.d_width": at_least(1),
-    "model.extra_layers": at_least(0),
-    "model.mlp_hidden": at_least(1),
-    "model.mlp_layers": at_least(1),
+    "model.latent_dim": between(1, 4096, "StyleGAN's is 512; the first layer holds latent_dim x 8,192 weights"),
+    # The DCGAN networks cap every layer at 512 channels (models/dcgan.py, max_width), so a wider value
+    # built the same 512-wide networks as 512 does: --g-width 1000000 trained at 512, silently.
+    "model.g_width": between(1, 512, "every layer is capped at 512 channels: a wider value changes nothing"),
+    "model.d_width": between(1, 512, "every layer is capped at 512 channels: a wider value changes nothing"),
+    "model.extra_layers": between(0, 16, "each adds a full-resolution 3x3 conv to G and D"),
+    "model.mlp_hidden": between(1, 8192, "each hidden layer holds mlp_hidden squared weights"),
+    "model.mlp_layers": between(1, 32, "deeper fully-connected GANs do not train"),
     "model.d_dropout": within(0, 1),
     "train.steps": at_least(1),
     "train.epochs": (lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = use --steps)"),
-    "train.batch": at_least(1),
+    "train.batch": between(1, 65536, "also capped by the number of images"),
     "train.lr_g": positive(),
     "train.lr_d": positive(),
     "train.beta1": within(0, 1),
     "train.beta2": within(0, 1),
-    "train.n_critic": at_least(1),
-    "train.g_steps": at_least(1),
+    "train.n_critic": between(1, 100, "WGAN's is 5"),
+    "train.g_steps": between(1, 100, "the third report's is 2"),
     "train.seed": (lambda v: 0 <= v < 2**63 - 1, "an integer from 0 to 2**63 - 2"),
     "train.sample_every": at_least(1),
     "train.log_every": at_least(1),
     "train.checkpoint_every": at_least(1),
     "train.keep_checkpoints": at_least(1),
-    "train.grid_size": at_least(1),
+    "train.grid_size": between(1, 1024, "images in one sample grid, generated at every --sample-every"),
     # variants and stabilisers (issue 3)
     "model.weight_clip": positive(),
     "model.gp_weight": at_least(0),
@@ -65,7 +72,7 @@ LIMITS: dict[str, Limit] = {
     "train.label_flip": within(0, 1, closed_high=True),
     "train.instance_noise": at_least(0),
     "train.replay": within(0, 1, closed_high=True),
-    "train.replay_size": at_least(1),
+    "train.replay_size": between(1, 65536, "fakes kept in memory"),
     "train.lr_step": at_least(0),
     "train.lr_gamma": (lambda v: 0 < v <= 1, "in (0, 1]"),
     "train.ema_decay": within(0, 1),
@@ -76,7 +83,7 @@ LIMITS: dict[str, Limit] = {
     "train.divergence_limit": (lambda v: v >= 0, "a number >= 0 (0 = only NaN/inf count)"),
     "train.max_grad_norm": (lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = no clipping)"),
     "train.eval_every": at_least(0),  # evaluation during training (issue 4)
-    "train.eval_n": at_least(10),
+    "train.eval_n": between(10, 50000, "FID's usual sample count is 50,000"),
 }
 
 

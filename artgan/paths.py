@@ -9,3 +9,33 @@ from pathlib import Path
 def cache_root(configured: str = "") -> Path:
     """``configured`` if given, else ``$ARTGAN_CACHE_DIR``, else ``~/.cache/artgan``."""
     return Path(configured or os.environ.get("ARTGAN_CACHE_DIR") or "~/.cache/artgan").expanduser()
+
+
+def check_output_folder(path: str | Path, flag: str = "--out") -> Path:
+    """A folder a command creates or writes into; a file there, or a file above it, is refused up front
+    (not as FileExistsError / NotADirectoryError after the work is done)."""
+    from artgan.errors import ArtganError
+
+    path = Path(path).expanduser()
+    if os.path.lexists(path) and not path.is_dir():
+        what = "a link that leads nowhere (or to itself)" if path.is_symlink() and not path.exists() else "a file"
+        raise ArtganError(f"{flag} {str(path)!r} is {what}, not a folder; give a folder (it is created if missing)")
+    for parent in path.parents:
+        if os.path.lexists(parent):
+            if not parent.is_dir():
+                raise ArtganError(f"{flag} {str(path)!r} cannot be created: {str(parent)!r} is a file, not a folder; "
+                                  "give a folder path")
+            break
+    return path
+
+
+def check_output_file(path: str | Path, flag: str) -> Path:
+    """A file a command will write: a folder of that name (``grid.png/``), or a file above it, is
+    refused before the work that would produce it."""
+    from artgan.errors import ArtganError
+
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ArtganError(f"{flag} {str(path)!r} is a folder; give a file name such as {str(path / 'grid.png')!r}")
+    check_output_folder(path.parent, flag=f"{flag} {str(path)!r}: its folder")
+    return path

@@ -20,8 +20,16 @@ COMMANDS += ["show", "classify"]  # visual analyses, domain classifier and GAN-t
 COMMANDS += ["stylize", "style"]  # neural style transfer (issue 5)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag or value is the same one line as every other error (argparse's
+    own form is a usage block plus ``prog: error:``), raised so that ``main`` returns 2."""
+
+    def error(self, message: str):
+        raise ArtganError(f"{self.prog}: {message}; see `{self.prog} --help`")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="artgan",
         description="Train GANs on an image collection, generate art, and measure what came out.",
         epilog="Run `artgan COMMAND --help` for the options of each command.",
@@ -35,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return int(args.run(args) or 0)
     except ArtganError as error:
         print(f"artgan: error: {error}", file=sys.stderr)

@@ -37,3 +37,12 @@ def add_runtime_arguments(parser: argparse.ArgumentParser, seed_help: str, seed:
     if device:
         parser.add_argument("--device", default="cpu", help=device_help)
     parser.add_argument("--quiet", action="store_true", help=quiet_help)
+
+
+def check_count(flag: str, value: int, low: int, high: int, why: str) -> None:
+    """A count or size given on the command line, with an upper bound that keeps a typo (1e9 images)
+    from running for days or ending in the allocator's error."""
+    if not low <= value <= high:
+        from artgan.errors import ArtganError
+
+        raise ArtganError(f"{flag} must be at least {low} and at most {high:,} ({why}), got {value}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any, get_args, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from artgan.cli.arguments import help_with_default
 from artgan.config import SECTIONS
@@ -45,6 +45,8 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 
 def _base_type(hint):
+    if get_origin(hint) is list:
+        return list
     args = [a for a in get_args(hint) if a is not type(None)]
     return args[0] if args else hint
 

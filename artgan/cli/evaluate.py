@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments
+from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments, check_count
 
 
 def add_parser(subparsers) -> None:
@@ -32,11 +32,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from artgan.errors import ArtganError
     from artgan.evaluation.evaluate import evaluate, format_table, prepare
 
-    if args.n < 10:
-        raise ArtganError(f"--n must be at least 10, got {args.n}")
+    check_count("--n", args.n, 10, 50_000, "FID's usual sample count is 50,000")
     setup = prepare(args.run_dir, args.features, args.data, args.classifier, args.classifier_steps,
                     args.inception_weights, args.device, args.seed, progress=not args.quiet)
     result = evaluate(args.run_dir, args.features, args.n, args.seed, progress=not args.quiet, setup=setup)

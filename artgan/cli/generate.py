@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments
+from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments, check_count
 
 
 def add_parser(subparsers) -> None:
@@ -30,12 +30,16 @@ def run(args: argparse.Namespace) -> int:
 
     from artgan.errors import ArtganError
     from artgan.generation import load_generator
+    from artgan.atomic import save_image_atomic
+    from artgan.paths import check_output_file, check_output_folder
     from artgan.visual.grid import make_grid, save_images
 
-    if args.n < 1 or (args.per_class is not None and args.per_class < 1):
-        raise ArtganError("--n and --per-class must be at least 1")
+    check_count("--n", args.n, 1, 100_000, "images written as PNG files, one each")
+    if args.per_class is not None:
+        check_count("--per-class", args.per_class, 1, 10_000, "images of every class")
+    grid = check_output_file(args.grid, "--grid") if args.grid else None
     model = load_generator(args.run_dir, device=args.device)
-    out = Path(args.out) if args.out else Path(args.run_dir) / "generated"
+    out = check_output_folder(args.out) if args.out else Path(args.run_dir) / "generated"
     if args.per_class is not None:
         if not model.conditional:
             raise ArtganError(f"--per-class needs a conditional model; this run's model ({model.variant.name}) is unconditional")
@@ -50,9 +54,8 @@ def run(args: argparse.Namespace) -> int:
         images = model.sample(args.n, args.seed, args.class_name)
         save_images(images, out)
         columns = None
-    if args.grid:
-        Path(args.grid).parent.mkdir(parents=True, exist_ok=True)
-        make_grid(images, columns=columns).save(args.grid)
+    if grid:
+        save_image_atomic(make_grid(images, columns=columns), grid)
     if not args.quiet:
         print(f"wrote {len(images)} images to {out}" + (f" and the grid {args.grid}" if args.grid else ""))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import HelpFormatter, add_run_argument
+from artgan.cli.arguments import HelpFormatter, add_run_argument, check_count
 
 ANALYSES = {
     "interpolate": "latent walks between random z, spherical (or --linear), as a grid and a GIF",
@@ -40,11 +40,13 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from artgan.errors import ArtganError
+    from artgan.paths import check_output_file
 
-    if min(args.rows, args.steps, args.per_class, args.k, args.n) < 1 or args.steps < 2:
-        raise ArtganError("--rows, --per-class, --k and --n must be at least 1, --steps at least 2")
-    out = Path(args.out) if args.out else Path(args.run_dir) / "show" / f"{args.what}.png"
+    for flag, value, low, high in (("--rows", args.rows, 1, 64), ("--steps", args.steps, 2, 64),
+                                   ("--per-class", args.per_class, 1, 64), ("--k", args.k, 1, 64)):
+        check_count(flag, value, low, high, "rows or columns of one picture")
+    check_count("--n", args.n, 1, 100_000, "samples drawn")
+    out = check_output_file(args.out, "--out") if args.out else Path(args.run_dir) / "show" / f"{args.what}.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     written = DRAW[args.what](args, out)
     print("wrote " + " and ".join(str(p) for p in written))

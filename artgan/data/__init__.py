@@ -16,7 +16,7 @@ from artgan.config import DataConfig
 from artgan.data.cache import cache_key, cache_path, read_cache, write_cache
 from artgan.data.dataset import ImageSet, to_float, to_uint8
 from artgan.data.preprocess import check_size, guess_channels, prepare_image
-from artgan.data.sources import RawSource, open_source
+from artgan.data.sources import RawSource, open_source, readable_name
 from artgan.errors import ArtganError
 
 __all__ = ["ImageSet", "load_images", "to_float", "to_uint8"]
@@ -42,7 +42,7 @@ def load_images(config: DataConfig, progress: bool = True, use_cache: bool = Tru
     if use_cache:
         try:
             write_cache(path, data)
-        except OSError as error:  # a read-only or full cache disk must not stop training
+        except (OSError, UnicodeEncodeError) as error:  # a read-only, full or oddly named cache must not stop training
             warnings.warn(f"could not cache the prepared data set at {path}: {error}")
     return data
 
@@ -77,7 +77,7 @@ def decode_all(raw: RawSource, config: DataConfig, channels: int, progress: bool
         images=torch.from_numpy(arrays.filled()),
         labels=torch.tensor(labels, dtype=torch.int64) if has_labels else None,
         class_names=class_names if has_labels else None,
-        source=config.source,
+        source=readable_name(config.source),
         skipped=skipped,
         skipped_examples=examples,
     )

@@ -12,12 +12,12 @@ import os
 import tempfile
 from pathlib import Path
 
-import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError
+from safetensors.torch import save_file
 
 from artgan.data.dataset import ImageSet
 from artgan.paths import cache_root
+from artgan.tensorfile import open_safetensors
 
 CACHE_VERSION = 1  # bump when preprocessing changes what a cached tensor would hold
 
@@ -36,9 +36,9 @@ def read_cache(path: Path) -> ImageSet | None:
     if not path.is_file():
         return None
     try:
-        tensors = load_file(str(path))
-        with safe_open(str(path), framework="pt") as handle:
+        with open_safetensors(path) as handle:
             meta = handle.metadata()
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
     except (SafetensorError, OSError, ValueError, KeyError):
         return None
     return ImageSet(
@@ -66,8 +66,8 @@ def write_cache(path: Path, data: ImageSet) -> None:
     handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     os.close(handle)
     try:
-        save_file(tensors, temp, metadata=meta)
+        save_file(tensors, temp, metadata=meta)  # straight to disk: no second copy of the data set in memory
         os.replace(temp, path)
-    except OSError:
+    except (OSError, UnicodeEncodeError):  # safetensors wants a UTF-8 path; a Linux folder name may not be
         Path(temp).unlink(missing_ok=True)
         raise

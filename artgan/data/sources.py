@@ -90,20 +90,28 @@ def load_folder(root: Path, config: DataConfig) -> RawSource:
     class_dirs = [d for d in class_dirs if any(_image_files(d))]
     if class_dirs:
         groups = [(index, _image_files(d)) for index, d in enumerate(class_dirs)]
-        class_names = [d.name for d in class_dirs]
+        class_names = [readable_name(d.name) for d in class_dirs]
     else:
         groups = [(None, _image_files(root, recursive=False))]
         class_names = None
     files = [(path, label) for label, paths in groups for path in sorted(paths)]
     digest = hashlib.sha1()
     for path, label in files:
+        # os.fsencode: Linux names are bytes, and a name that is not UTF-8 must still fingerprint
+        name = os.fsencode(path.relative_to(root))
         try:
             info = path.stat()
-            digest.update(f"{path.relative_to(root)}|{info.st_size}|{info.st_mtime_ns}|{label}\n".encode())
+            digest.update(name + f"|{info.st_size}|{info.st_mtime_ns}|{label}\n".encode())
         except OSError:
-            digest.update(f"{path}|unreadable\n".encode())
-    items = [RawItem(load=_file_loader(path), label=label, name=str(path)) for path, label in files]
-    return RawSource(items, len(items), class_names, f"folder:{root.resolve()}:{digest.hexdigest()}")
+            digest.update(name + b"|unreadable\n")
+    items = [RawItem(load=_file_loader(path), label=label, name=readable_name(str(path))) for path, label in files]
+    return RawSource(items, len(items), class_names, f"folder:{readable_name(str(root.resolve()))}:{digest.hexdigest()}")
+
+
+def readable_name(name: str) -> str:
+    """A file or folder name as text that can be printed, saved as JSON/YAML and shown in a browser:
+    bytes that are not UTF-8 (kept by Python as surrogate escapes) become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _image_files(folder: Path, recursive: bool = True) -> list[Path]:

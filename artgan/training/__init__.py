@@ -9,6 +9,7 @@ from artgan import __version__
 from artgan.config import Config
 from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
+from artgan.paths import check_output_folder
 from artgan.training import distributed
 from artgan.training.run_dir import RunDir, default_run_path, refuse_to_overwrite
 from artgan.training.trainer import Trainer
@@ -40,7 +41,7 @@ def report_skipped(data: ImageSet) -> None:
 
 
 def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: bool = True) -> tuple[Trainer, ImageSet]:
-    run = RunDir(Path(out) if out else default_run_path(config, resume=resume))
+    run = RunDir(check_output_folder(out) if out else default_run_path(config, resume=resume))
     if not resume:
         refuse_to_overwrite(run)  # before any work, and before config.yaml is replaced
     main = distributed.ranks().main  # under torchrun, rank 0 alone writes the run directory

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError, safe_open
+from safetensors import SafetensorError
 from safetensors.torch import save
 
 from artgan.atomic import write_bytes_atomic
 from artgan.errors import ArtganError
+from artgan.tensorfile import open_safetensors
 
 CHECKPOINT_PATTERN = re.compile(r"step_(\d+)\.safetensors$")
 
@@ -93,7 +94,7 @@ def load_checkpoint(path: Path, only: str | None = None) -> dict:
     """Load a whole checkpoint, or only one top-level entry (e.g. ``"generator"``) without reading the
     rest; every part read is checked against its sha256 (``CorruptCheckpoint`` when it differs)."""
     try:
-        with safe_open(str(path), framework="pt") as file:
+        with open_safetensors(path) as file:
             metadata = file.metadata() or {}
             skeleton = json.loads(metadata["state"])
             parts = [only] if only is not None else list(skeleton)
@@ -135,7 +136,7 @@ def newest_good_checkpoint(directory: Path, quarantine: bool = False) -> tuple[P
 def checkpoint_entries(path: Path) -> list[str]:
     """Top-level names in a checkpoint (``generator``, ``step``, ...), read from its header only."""
     try:
-        with safe_open(str(path), framework="pt") as file:
+        with open_safetensors(path) as file:
             return list(json.loads(file.metadata()["state"]))
     except (SafetensorError, OSError, ValueError, KeyError, TypeError) as error:
         raise CorruptCheckpoint(f"checkpoint {path} cannot be read ({type(error).__name__}: {str(error)[:100]})") from None

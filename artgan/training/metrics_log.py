@@ -105,6 +105,12 @@ def _format(value) -> str:
 
 def _tensorboard_writer(directory: Path):
     try:
+        str(directory).encode("utf-8")
+    except UnicodeEncodeError:  # TensorBoard's writer encodes its path as UTF-8; Linux names are any bytes
+        warnings.warn(f"TensorBoard cannot write under {str(directory)!r} (not a UTF-8 name); metrics go to "
+                      "metrics.csv only")
+        return None
+    try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:  # TensorBoard is a dependency, but a broken install must not stop training
         warnings.warn("tensorboard is not importable; metrics go to metrics.csv only")

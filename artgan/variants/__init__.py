@@ -1,6 +1,6 @@
 """GAN variants, one file each, registered by name. Importing this package registers them all."""
 
-from artgan.variants import acgan, can, cdcgan, dcgan, mlp, sngan, wgan, wgan_gp  # noqa: F401  (registration side effects)
+from artgan.variants import acgan, can, cdcgan, dcgan, fastgan, mlp, sngan, wgan, wgan_gp  # noqa: F401  (registration side effects)
 from artgan.variants.base import LossOutput, Variant
 from artgan.variants.registry import VARIANTS, get_variant, register_variant
 

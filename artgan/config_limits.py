@@ -77,6 +77,9 @@ LIMITS: dict[str, Limit] = {
     "train.lr_gamma": (lambda v: 0 < v <= 1, "in (0, 1]"),
     "train.ema_decay": within(0, 1),
     "train.r1": at_least(0),
+    "train.ada_target": (lambda v: -1 < v < 1, "in (-1, 1): a mean sign"),
+    "train.ada_images": at_least(1),
+    "train.ada_interval": at_least(1),
     # reliability (issue 8)
     "train.rollback_lr_factor": (lambda v: 0 < v < 1, "in (0, 1)"),
     "train.max_rollbacks": at_least(0),
@@ -96,6 +99,10 @@ def check_limits(config) -> None:
             continue
         if isinstance(value, float) and math.isnan(value) or not valid(value):
             raise ArtganError(f"option {name} ({_flag(getattr(config, section), key)}) must be {description}, got {value!r}")
+    train = getattr(config, "train", None)
+    if train is not None and train.augment == "ada" and not train.diffaug:
+        raise ArtganError("--augment ada adapts how often DiffAugment applies, but --no-diffaug turns it off; "
+                          "drop one of the two")
 
 
 def _flag(section, key: str) -> str:

@@ -1,4 +1,5 @@
-"""DiffAugment: Zhao, Liu, Lin, Zhu & Han 2020, Differentiable Augmentation for Data-Efficient GAN Training.
+"""DiffAugment: Zhao, Liu, Lin, Zhu & Han 2020, Differentiable Augmentation for Data-Efficient GAN Training,
+optionally at ADA's adaptive probability (Karras et al. 2020, Training GANs with Limited Data).
 
 Every image D sees, real or fake, in D's step and in G's step, is augmented with the same random
 transforms. Each transform is differentiable in the image, so G still gets a gradient through
@@ -56,8 +57,26 @@ def cutout(x: torch.Tensor, generator: torch.Generator, ratio: float = 0.5) -> t
 TRANSFORMS = {"color": color, "translation": translation, "cutout": cutout}
 
 
-def diff_augment(x: torch.Tensor, policy: list[str], generator: torch.Generator) -> torch.Tensor:
-    """Apply the named transforms in order (the paper's full policy is color, translation, cutout)."""
+def diff_augment(x: torch.Tensor, policy: list[str], generator: torch.Generator,
+                 p: torch.Tensor | None = None) -> torch.Tensor:
+    """Apply the named transforms in order (the paper's full policy is color, translation, cutout).
+
+    ``p`` (a 0-d tensor, ADA's probability): each transform reaches each image with probability p
+    instead of always; it stays on the device, so no step waits for the host.
+    """
     for name in policy:
-        x = TRANSFORMS[name](x, generator)
+        if p is None:
+            x = TRANSFORMS[name](x, generator)
+        else:
+            chosen = _uniform(x, generator) < p
+            x = torch.where(chosen, TRANSFORMS[name](x, generator), x)
     return x
+
+
+def ada_probability(p: torch.Tensor, real_sign: torch.Tensor, target: float, images: int, speed_images: int) -> torch.Tensor:
+    """ADA's update (Karras et al. 2020, eq. 1 and section 3): p + sign(r_t - target) * images / speed, in [0, 1].
+
+    ``real_sign`` is r_t = E[sign D(x)] over the last ``images`` real images: near 1 when D is sure
+    of every real image (overfitting: augment more), lower when it is not (augment less).
+    """
+    return (p + torch.sign(real_sign - target) * (images / speed_images)).clamp(0.0, 1.0)

@@ -6,7 +6,8 @@ what it carries between steps into the checkpoint, so a resumed run matches an u
 
 Hook points, in loop order: ``before_iteration(step)``; in D's step ``replay`` (which fakes D
 sees), ``discriminator_input`` (what every image looks like to D, also in G's step) and
-``penalties`` (extra D loss terms); ``after_generator_step``; ``sampling_generator`` for grids.
+``penalties`` (extra D loss terms), ``after_discriminator_step`` (sees the variant's statistics, may
+add its own); ``after_generator_step``; ``sampling_generator`` for grids.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import torch
 from torch import nn
 
 from artgan.config import TrainConfig
+from artgan.errors import ArtganError
 from artgan.ranks import per_sample
-from artgan.training.augment import diff_augment
-from artgan.training.distributed import gather_batch
+from artgan.training.augment import ada_probability, diff_augment
+from artgan.training.distributed import gather_batch, mean_over_ranks
 from artgan.variants.losses import r1_penalty
 
 
@@ -41,6 +43,7 @@ class Stabiliser:
     def replay(self, fake: torch.Tensor, labels: torch.Tensor | None): return fake, labels
     def discriminator_input(self, images: torch.Tensor) -> torch.Tensor: return images
     def penalties(self, D, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]: return {}
+    def after_discriminator_step(self, stats: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]: return {}
     def after_generator_step(self) -> None: ...
     def sampling_generator(self) -> nn.Module | None: return None
 
@@ -69,13 +72,49 @@ class StepSchedule(Stabiliser):
 
 
 class DiffAugment(Stabiliser):
-    """--diffaug: Zhao et al. 2020's differentiable augmentation of everything D sees."""
+    """--diffaug: Zhao et al. 2020's differentiable augmentation of everything D sees.
+
+    With ``--augment ada`` each transform applies with probability p, which starts at 0 and every
+    ``--ada-interval`` D steps moves towards keeping E[sign D(real)] at ``--ada-target``
+    (Karras et al. 2020). p lives on the device, is logged as ``augment_p`` and is checkpointed.
+    """
 
     enabled = staticmethod(lambda t: t.diffaug)
     seed_offset = 1
 
+    def __init__(self, trainer):
+        super().__init__(trainer)
+        self.adaptive = trainer.config.train.augment == "ada"
+        zero = torch.zeros((), device=trainer.device)
+        self.p, self.signs, self.steps = zero.clone(), zero.clone(), 0
+
     def discriminator_input(self, images):
-        return diff_augment(images, self.trainer.config.train.diffaug_policy, self.rng)
+        return diff_augment(images, self.trainer.config.train.diffaug_policy, self.rng, self.p if self.adaptive else None)
+
+    def after_discriminator_step(self, stats):
+        if not self.adaptive:
+            return {}
+        if "d_real_sign" not in stats:
+            raise ArtganError(f"--augment ada needs the variant to report d_real_sign; "
+                              f"model {self.trainer.config.model.name!r} does not (see variants/base.py)")
+        t = self.trainer.config.train
+        self.signs += stats["d_real_sign"].float()
+        self.steps += 1
+        if self.steps == t.ada_interval:
+            r_t = mean_over_ranks(self.signs / self.steps)
+            self.p = ada_probability(self.p, r_t, t.ada_target, t.batch * self.steps, t.ada_images)
+            self.signs.zero_()
+            self.steps = 0
+        return {"augment_p": self.p}
+
+    def state_dict(self):
+        return super().state_dict() | {"ada_p": self.p, "ada_signs": self.signs, "ada_steps": self.steps}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        if "ada_p" in state:  # runs from before ADA have none
+            device = self.trainer.device
+            self.p, self.signs, self.steps = state["ada_p"].to(device), state["ada_signs"].to(device), state["ada_steps"]
 
 
 class InstanceNoise(Stabiliser):
@@ -234,6 +273,13 @@ class Stabilisers:
         for s in self.active:
             terms |= s.penalties(D, real, labels)
         return terms
+
+    def after_discriminator_step(self, stats: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Extra statistics to log (e.g. ADA's p), given the variant's statistics of that D step."""
+        extra: dict[str, torch.Tensor] = {}
+        for s in self.active:
+            extra |= s.after_discriminator_step(stats)
+        return extra
 
     def after_generator_step(self) -> None:
         for s in self.active:

@@ -69,7 +69,7 @@ class Trainer:
         # checkpoints and G's view of D use the plain modules.
         self.G_train = distributed.data_parallel(self.G, self.device)
         self.D_train = distributed.data_parallel(self.D, self.device)
-        self.sampler = BatchSampler(data, t.batch, t.seed, self.device, self.ranks)
+        self.sampler = BatchSampler(data, t.batch, t.seed, self.device, self.ranks, mirror=t.mirror)
         self.noise = torch.Generator(self.device).manual_seed(t.seed + 1)
         self.fixed_z = torch.randn(t.grid_size, config.model.latent_dim, generator=self.noise, device=self.device)
         self.fixed_labels = fixed_labels(t.grid_size, data.num_classes).to(self.device) if self.variant.conditional else None
@@ -117,7 +117,7 @@ class Trainer:
                 stats[name] = term.detach()
         self.precision.backward_and_step(loss, self.opt_d, self.guard.before_step)
         self.variant.after_discriminator_step(self.D)
-        return stats
+        return stats | self.stabilisers.after_discriminator_step(stats)
 
     def generator_step(self, reuse_fake: bool = False) -> dict[str, torch.Tensor]:
         """One G update, on the batch D's last step kept (``reuse_fake``) or on a fresh one."""

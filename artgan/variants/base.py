@@ -4,6 +4,10 @@ A variant says which networks it trains, with which optimisers, and how its two 
 computed; the trainer owns everything else (batches, scheduling, precision, logging,
 checkpoints). This follows StyleGAN2-ADA's ``Loss`` object: the loop never asks which variant
 it is running.
+
+Statistics: ``discriminator_loss`` reports ``loss_d`` and ``d_real_sign`` (``real_sign`` of D's
+logits on the real batch: ADA's overfitting signal, which ``--augment ada`` steers by);
+``generator_loss`` reports ``loss_g``. Anything else a variant reports is logged and plotted too.
 """
 
 from __future__ import annotations
@@ -121,3 +125,8 @@ def match_parameter_layouts(optimizer: torch.optim.Optimizer) -> None:
 def mean_sigmoid(logits: torch.Tensor) -> torch.Tensor:
     """D's mean probability of 'real', the D(x) / D(G(z)) curves every report plotted."""
     return torch.sigmoid(logits.detach().float()).mean()
+
+
+def real_sign(logits: torch.Tensor) -> torch.Tensor:
+    """E[sign D(x)] on real images: ADA's r_t (Karras et al. 2020), 1 when D is sure of every one."""
+    return torch.sign(logits.detach().float()).mean()

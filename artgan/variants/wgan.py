@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from artgan.variants.base import LossOutput, Variant
+from artgan.variants.base import LossOutput, Variant, real_sign
 from artgan.variants.losses import wasserstein_critic_loss, wasserstein_generator_loss
 from artgan.variants.registry import register_variant
 
@@ -17,7 +17,7 @@ from artgan.variants.registry import register_variant
 def critic_stats(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> dict[str, torch.Tensor]:
     """Mean critic scores, and their gap: the critic's running estimate of the Wasserstein distance."""
     real, fake = real_scores.detach().float().mean(), fake_scores.detach().float().mean()
-    return {"critic_real": real, "critic_fake": fake, "wasserstein": real - fake}
+    return {"critic_real": real, "critic_fake": fake, "wasserstein": real - fake, "d_real_sign": real_sign(real_scores)}
 
 
 @register_variant

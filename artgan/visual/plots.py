@@ -19,8 +19,10 @@ def plot_training_curves(metrics: dict[str, tuple[list[int], list[float]]], path
         return None
     losses = [k for k in metrics if k.startswith("loss")]
     probabilities = [k for k in ("d_real", "d_fake") if k in metrics]
-    extras = [k for k in metrics if k not in losses + probabilities + ["images_per_second", "lr_g", "lr_d", "epoch"]]
-    panels = [("losses", losses), ("discriminator output: D(x) and D(G(z))", probabilities)]
+    adaptive = [k for k in ("augment_p", "d_real_sign") if k in metrics]
+    extras = [k for k in metrics if k not in losses + probabilities + adaptive + ["images_per_second", "lr_g", "lr_d", "epoch"]]
+    panels = [("losses", losses), ("discriminator output: D(x) and D(G(z))", probabilities),
+              ("adaptive augmentation: p and E[sign D(x)]", adaptive)]
     panels += [(name, [name]) for name in extras]
     panels = [(title, keys) for title, keys in panels if keys]
     figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8), squeeze=False)
@@ -39,4 +41,5 @@ def plot_training_curves(metrics: dict[str, tuple[list[int], list[float]]], path
 
 
 def _label(key: str) -> str:
-    return {"d_real": "D(x)", "d_fake": "D(G(z))", "loss_d": "D loss", "loss_g": "G loss"}.get(key, key)
+    return {"d_real": "D(x)", "d_fake": "D(G(z))", "loss_d": "D loss", "loss_g": "G loss",
+            "augment_p": "p (ADA)", "d_real_sign": "E[sign D(x)]"}.get(key, key)

@@ -78,3 +78,13 @@ def test_label_smoothing_changes_dcgan_discriminator_loss(tmp_path):
     loss_plain, _ = plain.variant.discriminator_loss(plain.D, real, None, fake, None)
     loss_smooth, _ = smooth.variant.discriminator_loss(plain.D, real, None, fake, None)
     assert not torch.isclose(loss_plain, loss_smooth)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_every_variant_reports_the_statistics_of_the_contract(tmp_path, name):
+    """variants/base.py: loss_d and d_real_sign from D's step (ADA steers by it), loss_g from G's."""
+    torch.set_num_threads(1)
+    trainer, _ = prepare_run(variant_config(tmp_path, name), tmp_path / name, False, progress=False)
+    d_stats = trainer.discriminator_step(keep_fake=True)
+    assert {"loss_d", "d_real_sign"} <= set(d_stats) and -1 <= d_stats["d_real_sign"] <= 1
+    assert "loss_g" in trainer.generator_step(reuse_fake=True)

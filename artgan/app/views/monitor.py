@@ -18,6 +18,7 @@ REFRESH_SECONDS = 5
 CURVE_PANELS = {  # panel title -> which metrics.csv columns it plots (the CLI's training_curves.png panels)
     "Losses": lambda name: name.startswith("loss"),
     "Discriminator output: D(x) and D(G(z))": lambda name: name in ("d_real", "d_fake", "d_fake_g"),
+    "Adaptive augmentation: p (--augment ada) and E[sign D(x)]": lambda name: name in ("augment_p", "d_real_sign"),
 }
 NOT_CURVES = {"images_per_second", "epoch", "lr_g", "lr_d"}
 

@@ -92,8 +92,9 @@ def test_runs_page_shows_a_finished_runs_samples_timelapse_and_curves(app_runs, 
     gif = Image.open(io.BytesIO(timelapse))
     assert gif.format == "GIF" and gif.n_frames == 2  # grids at steps 2 and 4
     assert gif.size == upscale(final_grid, 384).size  # enlarged like the latest grid
-    assert len(at.get("vega_lite_chart")) == 2  # losses, D outputs
-    assert [c.value for c in at.caption][-2:] == ["Losses", "Discriminator output: D(x) and D(G(z))"]
+    assert len(at.get("vega_lite_chart")) == 3  # losses, D outputs, E[sign D(x)] (with ADA's p when on)
+    assert [c.value for c in at.caption][-3:] == ["Losses", "Discriminator output: D(x) and D(G(z))",
+                                                  "Adaptive augmentation: p (--augment ada) and E[sign D(x)]"]
 
 
 def test_runs_page_follows_a_run_in_progress(app_runs, tmp_path, monkeypatch, media):

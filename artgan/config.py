@@ -44,8 +44,11 @@ class DataConfig:
         "sklearn:digits|olivetti|lfw, hf:<hub dataset>, or mnist|fashion-mnist|cifar10",
         flag="--data",
     )
-    size: int = option(32, "image side in pixels after resize + centre crop: 16, 32, 64, 128 or 256")
+    size: int = option(32, "image side in pixels after resize + centre crop (or pad, see --fit): 16, 32, 64, 128 or 256")
     channels: int = option(0, "1 (grayscale) or 3 (RGB); 0 keeps what the source is")
+    fit: str = option("crop", "how a non-square image becomes square: crop its centre, or pad the whole image to a "
+                              "square with its border colour (pad; white for transparent art) or with white (pad-white)",
+                      choices=("crop", "pad", "pad-white"))
     label: str | None = option(None, "label column of a Hugging Face dataset (e.g. style, genre, artist); "
                                      "default: label, or style for wikiart")
     image_column: str = option("", "image column of a Hugging Face dataset (default: image, or img for cifar10)")

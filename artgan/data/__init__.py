@@ -34,7 +34,7 @@ def load_images(config: DataConfig, progress: bool = True, use_cache: bool = Tru
         raise ArtganError(f"--channels must be 1 (grayscale), 3 (RGB) or 0 (as the source is), got {config.channels}")
     raw = open_source(config)
     channels = config.channels or raw.channels
-    key = cache_key(raw.fingerprint, config.size, channels, config.classes, config.limit)
+    key = cache_key(raw.fingerprint, config.size, channels, config.classes, config.limit, config.fit)
     path = cache_path(config.cache_dir, key)
     if use_cache and (cached := read_cache(path)) is not None:
         return cached
@@ -59,7 +59,7 @@ def decode_all(raw: RawSource, config: DataConfig, channels: int, progress: bool
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # PIL's "corrupt EXIF" chatter: such files are counted below
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                arrays.append(prepare_image(item.load(), config.size, channels))
+                arrays.append(prepare_image(item.load(), config.size, channels, config.fit))
         except DECODE_ERRORS as error:  # includes DecompressionBombWarning, turned into an error above
             skipped += 1
             if len(examples) < 5:

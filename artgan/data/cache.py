@@ -22,8 +22,9 @@ from artgan.tensorfile import open_safetensors
 CACHE_VERSION = 1  # bump when preprocessing changes what a cached tensor would hold
 
 
-def cache_key(fingerprint: str, size: int, channels: int, classes: list[str], limit: int) -> str:
-    text = json.dumps([CACHE_VERSION, fingerprint, size, channels, sorted(classes), limit])
+def cache_key(fingerprint: str, size: int, channels: int, classes: list[str], limit: int, fit: str = "crop") -> str:
+    parts = [CACHE_VERSION, fingerprint, size, channels, sorted(classes), limit]
+    text = json.dumps(parts + ([fit] if fit != "crop" else []))  # crop's keys predate --fit: keep them valid
     return hashlib.sha1(text.encode()).hexdigest()[:20]
 
 

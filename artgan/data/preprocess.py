@@ -1,7 +1,7 @@
 """Turn any decoded image into the square uint8 array the models train on.
 
-As in the reports: resize the short side to the target size, centre-crop, convert to grayscale or
-RGB. Every PIL mode is handled: 16/32-bit grayscale is rescaled to 8 bits, palette and alpha
+As in the reports: resize the short side to the target size, centre-crop (or, with ``--fit pad``,
+resize the long side and pad to a square, keeping the whole picture), convert to grayscale or RGB. Every PIL mode is handled: 16/32-bit grayscale is rescaled to 8 bits, palette and alpha
 images are composited on white (transparent art on black would teach the model black borders).
 """
 
@@ -57,11 +57,41 @@ def resize_and_crop(image: Image.Image, size: int) -> Image.Image:
     return image.crop((left, top, left + size, top + size))
 
 
-def prepare_image(image: Image.Image | np.ndarray, size: int, channels: int) -> np.ndarray:
+def resize_and_pad(image: Image.Image, size: int, colour: str = "border") -> Image.Image:
+    """Resize the long side to ``size``, then centre the whole image on a square of ``colour``:
+    ``border`` (the median colour of its outermost pixels, white for transparent art) or ``white``."""
+    width, height = image.size
+    scale = size / max(width, height)
+    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resample = Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC
+    image = image.resize(new_size, resample)
+    fill = border_colour(image) if colour == "border" else (255,) * len(image.getbands())
+    canvas = Image.new(image.mode, (size, size), fill if len(fill) > 1 else fill[0])
+    canvas.paste(image, ((size - new_size[0]) // 2, (size - new_size[1]) // 2))
+    return canvas
+
+
+def border_colour(image: Image.Image) -> tuple[int, ...]:
+    """The per-channel median of an image's outermost rows and columns: the colour it fades out to."""
+    array = np.asarray(image)
+    array = array[..., None] if array.ndim == 2 else array
+    edges = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
+    return tuple(int(v) for v in np.median(edges, axis=0))
+
+
+def fit_square(image: Image.Image, size: int, fit: str = "crop") -> Image.Image:
+    """``crop``: the centre square (fills the frame, may cut a tall portrait in half); ``pad``,
+    ``pad-white``: the whole image on a square of its border colour or of white."""
+    if fit == "crop":
+        return resize_and_crop(image, size)
+    return resize_and_pad(image, size, "white" if fit == "pad-white" else "border")
+
+
+def prepare_image(image: Image.Image | np.ndarray, size: int, channels: int, fit: str = "crop") -> np.ndarray:
     """Any image -> uint8 array (channels, size, size)."""
     if isinstance(image, np.ndarray):
         image = array_to_image(image)
-    image = resize_and_crop(to_mode(image, channels), size)
+    image = fit_square(to_mode(image, channels), size, fit)
     array = np.asarray(image, dtype=np.uint8)
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
 

@@ -132,8 +132,8 @@ class TrainConfig:
     augment: str = option("fixed", "how often DiffAugment's transforms apply: fixed (to every image, Zhao et al.) or "
                                    "ada (each with probability p, raised while D overfits: Karras et al. 2020)",
                           choices=("fixed", "ada"))
-    ada_target: float = option(0.6, "ada: the E[sign D(real)] that p is steered towards (the paper's 0.6)")
-    ada_images: int = option(20000, "ada: images D sees while p may move from 0 to 1 (the paper: 500,000)")
+    ada_target: float = option(0.6, "ada: p is steered to keep E[sign D(real)] at this value, as in the paper")
+    ada_images: int = option(20000, "ada: real images D sees while p may move from 0 to 1 (500,000 in the paper)")
     ada_interval: int = option(4, "ada: adjust p every N discriminator steps")
     mirror: bool = option(False, "x-flip each real image with probability 1/2 (doubles a small data set)")
     r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (Mescheder et al. 2018)")

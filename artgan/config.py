@@ -46,8 +46,8 @@ class DataConfig:
     )
     size: int = option(32, "image side in pixels after resize + centre crop (or pad, see --fit): 16, 32, 64, 128 or 256")
     channels: int = option(0, "1 (grayscale) or 3 (RGB); 0 keeps what the source is")
-    fit: str = option("crop", "how a non-square image becomes square: crop its centre, or pad the whole image to a "
-                              "square with its border colour (pad; white for transparent art) or with white (pad-white)",
+    fit: str = option("crop", "how a non-square image becomes square: crop = cut out its centre; pad = the whole image on a "
+                              "square of its border colour (white for transparent art); pad-white = on white",
                       choices=("crop", "pad", "pad-white"))
     label: str | None = option(None, "label column of a Hugging Face dataset (e.g. style, genre, artist); "
                                      "default: label, or style for wikiart")
@@ -129,13 +129,14 @@ class TrainConfig:
                                        choices=("color", "translation", "cutout"))
     # ADA's controller (Karras et al. 2020) on DiffAugment's transforms. Its paper moves p over
     # 500k images; runs here see ~200k in all, so p is let travel 0 -> 1 within 20k.
-    augment: str = option("fixed", "how often DiffAugment's transforms apply: fixed (to every image, Zhao et al.) or "
-                                   "ada (each with probability p, raised while D overfits: Karras et al. 2020)",
+    augment: str = option("fixed", "how often DiffAugment's transforms apply: fixed = to every image (Zhao et al. 2020); ada = "
+                                   "each with a probability p that rises while D overfits (Karras et al. 2020) and falls "
+                                   "when it does not",
                           choices=("fixed", "ada"))
     ada_target: float = option(0.6, "ada: p is steered to keep E[sign D(real)] at this value, as in the paper")
-    ada_images: int = option(20000, "ada: real images D sees while p may move from 0 to 1 (500,000 in the paper)")
+    ada_images: int = option(20000, "ada: real images D sees while p may move from 0 to 1; the paper used 500,000")
     ada_interval: int = option(4, "ada: adjust p every N discriminator steps")
-    mirror: bool = option(False, "x-flip each real image with probability 1/2 (doubles a small data set)")
+    mirror: bool = option(False, "x-flip each real image with probability 1/2, which doubles a small data set")
     r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (Mescheder et al. 2018)")
     # --- reliability (issue 8): what happens when training diverges ---
     on_divergence: str = option("stop", "when losses or gradients become NaN/inf or exceed --divergence-limit: "

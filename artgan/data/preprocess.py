@@ -1,8 +1,9 @@
 """Turn any decoded image into the square uint8 array the models train on.
 
 As in the reports: resize the short side to the target size, centre-crop (or, with ``--fit pad``,
-resize the long side and pad to a square, keeping the whole picture), convert to grayscale or RGB. Every PIL mode is handled: 16/32-bit grayscale is rescaled to 8 bits, palette and alpha
-images are composited on white (transparent art on black would teach the model black borders).
+resize the long side and pad to a square, keeping the whole picture), convert to grayscale or RGB.
+Every PIL mode is handled: 16/32-bit grayscale is rescaled to 8 bits, palette and alpha images are
+composited on white (transparent art on black would teach the model black borders).
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ class ACGAN(Variant):
         loss = adversarial + self.config.model.class_weight * classification
         accuracy = (real_classes.argmax(1) == real_labels).float().mean()
         return loss, {"loss_d": loss.detach(), "loss_d_class": classification.detach(), "d_class_accuracy": accuracy,
-                      "d_real": mean_sigmoid(real_logits), "d_real_sign": real_sign(real_logits), "d_fake": mean_sigmoid(fake_logits)}
+                      "d_real": mean_sigmoid(real_logits), "d_fake": mean_sigmoid(fake_logits),
+                      "d_real_sign": real_sign(real_logits)}
 
     def generator_loss(self, D, fake, fake_labels) -> LossOutput:
         fake_logits, fake_classes = D(fake, with_classes=True)

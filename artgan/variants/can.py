@@ -34,7 +34,8 @@ class CAN(Variant):
         loss = adversarial + self.config.model.class_weight * style
         accuracy = (real_styles.argmax(1) == real_labels).float().mean()
         return loss, {"loss_d": loss.detach(), "loss_d_style": style.detach(), "d_style_accuracy": accuracy,
-                      "d_real": mean_sigmoid(real_logits), "d_real_sign": real_sign(real_logits), "d_fake": mean_sigmoid(fake_logits)}
+                      "d_real": mean_sigmoid(real_logits), "d_fake": mean_sigmoid(fake_logits),
+                      "d_real_sign": real_sign(real_logits)}
 
     def generator_loss(self, D, fake, fake_labels) -> LossOutput:
         fake_logits, fake_styles = D(fake, with_classes=True)

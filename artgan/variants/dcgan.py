@@ -20,7 +20,8 @@ class DCGAN(Variant):
     def discriminator_loss(self, D, real, real_labels, fake, fake_labels) -> LossOutput:
         real_logits, fake_logits = D(real, real_labels), D(fake, fake_labels)
         loss = bce_discriminator_loss(real_logits, fake_logits, *self.targets(len(real_logits), real.device))
-        return loss, {"loss_d": loss.detach(), "d_real": mean_sigmoid(real_logits), "d_real_sign": real_sign(real_logits), "d_fake": mean_sigmoid(fake_logits)}
+        return loss, {"loss_d": loss.detach(), "d_real": mean_sigmoid(real_logits),
+                      "d_fake": mean_sigmoid(fake_logits), "d_real_sign": real_sign(real_logits)}
 
     def generator_loss(self, D, fake, fake_labels) -> LossOutput:
         fake_logits = D(fake, fake_labels)

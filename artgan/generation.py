@@ -15,9 +15,9 @@ from torch import nn
 from artgan.config import Config
 from artgan.data import to_uint8
 from artgan.errors import ArtganError
-from artgan.training.checkpoint import checkpoint_entries, load_checkpoint, newest_good_checkpoint
-from artgan.training.precision import resolve_device
-from artgan.training.run_dir import RunDir, open_run
+from artgan.runs.checkpoint import checkpoint_entries, load_checkpoint, newest_good_checkpoint
+from artgan.device import resolve_device
+from artgan.runs.run_dir import RunDir, open_run
 from artgan.variants import Variant, get_variant
 
 # Checkpoint entries holding generator weights, best first (an EMA generator samples better).

@@ -21,7 +21,7 @@ import torch
 
 from artgan.config import build_config
 from artgan.data import ImageSet
-from artgan.training.run_dir import RunDir
+from artgan.runs.run_dir import RunDir
 from artgan.training.trainer import Trainer
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from artgan.training.checkpoint import CHECKPOINT_PATTERN, list_checkpoints
+from artgan.runs.checkpoint import CHECKPOINT_PATTERN, list_checkpoints
 
 RUNS_ENV = "ARTGAN_APP_RUNS"  # the runs folder, set by `artgan app --runs DIR`
 # A run whose files changed this recently, and that has not written its final grid, is training.

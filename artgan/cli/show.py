@@ -96,8 +96,8 @@ def draw_ranking(args, out):
 
 def draw_curves(args, out):
     from artgan.errors import ArtganError
-    from artgan.training.metrics_log import read_metrics
-    from artgan.training.run_dir import open_run
+    from artgan.runs.metrics_log import read_metrics
+    from artgan.runs.run_dir import open_run
     from artgan.visual.plots import plot_training_curves
 
     run = open_run(args.run_dir)

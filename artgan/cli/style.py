@@ -43,7 +43,7 @@ def run_train_decoder(args: argparse.Namespace) -> int:
     from artgan.style.settings import DecoderTraining
     from artgan.style.train_decoder import load_training_images, train_decoder
     from artgan.style.transfer import autocast_for, cached_vgg
-    from artgan.training.precision import resolve_device
+    from artgan.device import resolve_device
 
     device = resolve_device(args.device)
     vgg = cached_vgg(args.vgg_weights)

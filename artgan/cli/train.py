@@ -65,7 +65,7 @@ def resumed_config(out: str, user: dict):
 
     from artgan.config import build_config
     from artgan.errors import ArtganError
-    from artgan.training.run_dir import RunDir
+    from artgan.runs.run_dir import RunDir
 
     run = RunDir(Path(out))
     if not run.config_file.exists():

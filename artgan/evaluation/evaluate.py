@@ -27,7 +27,7 @@ from artgan.evaluation.memorisation import MemorisationCheck, memorisation_check
 from artgan.evaluation.metrics import fid, inception_score, kid, precision_recall
 from artgan.evaluation.split import split_real
 from artgan.generation import LoadedGenerator, load_generator
-from artgan.training.run_dir import RunDir
+from artgan.runs.run_dir import RunDir
 from artgan.visual.preview import average_image
 
 MODEL, FLOOR_AVERAGE, FLOOR_NOISE, CEILING = "model", "floor: average image", "floor: noise", "ceiling: real held-out"

@@ -16,8 +16,8 @@ from torch import nn
 
 from artgan.data import to_float
 from artgan.generation import LoadedGenerator
-from artgan.training.checkpoint import checkpoint_path, list_checkpoints, load_checkpoint
-from artgan.training.run_dir import open_run
+from artgan.runs.checkpoint import checkpoint_path, list_checkpoints, load_checkpoint
+from artgan.runs.run_dir import open_run
 
 
 @dataclass

@@ -17,7 +17,7 @@ from artgan.evaluation.evaluate import MODEL, EvaluationSetup
 from artgan.evaluation.figures import (class_grid_figure, distance_histogram, image_bytes, interpolation_figure,
                                        interpolation_gif, memorisation_figure, ranking_figure)
 from artgan.evaluation.ranking import load_discriminator, rank_samples
-from artgan.training.metrics_log import read_metrics
+from artgan.runs.metrics_log import read_metrics
 from artgan.visual.grid import make_grid, upscale
 from artgan.visual.plots import plot_training_curves
 from artgan.visual.preview import average_image

@@ -61,7 +61,7 @@ def transfer(content: Image.Image, styles: list[Image.Image], mode: str = "full"
     """
     import time
 
-    from artgan.training.precision import resolve_device
+    from artgan.device import resolve_device
 
     if mode not in MODES:
         raise ArtganError(f"unknown mode {mode!r}: use fast (AdaIN, needs a trained decoder) or full (optimisation)")

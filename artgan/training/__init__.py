@@ -11,7 +11,7 @@ from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
 from artgan.paths import check_output_folder
 from artgan.training import distributed
-from artgan.training.run_dir import RunDir, default_run_path, refuse_to_overwrite
+from artgan.runs.run_dir import RunDir, default_run_path, refuse_to_overwrite
 from artgan.training.trainer import Trainer
 from artgan.variants import get_variant
 

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from artgan.config import TrainConfig
 from artgan.errors import ArtganError
-from artgan.training.checkpoint import newest_good_checkpoint
+from artgan.runs.checkpoint import newest_good_checkpoint
 from artgan.training.distributed import main_first
 
 

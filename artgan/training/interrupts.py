@@ -77,7 +77,7 @@ class GracefulInterrupts:
 
 def stop_for_interrupt(trainer) -> None:
     """Save at this step boundary (unless the loop just did) and end the run, saying how to go on."""
-    from artgan.training.checkpoint import checkpoint_path
+    from artgan.runs.checkpoint import checkpoint_path
     from artgan.training.distributed import launch_command
 
     path = checkpoint_path(trainer.run.checkpoints, trainer.step)

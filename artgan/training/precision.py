@@ -19,18 +19,6 @@ from artgan.errors import ArtganError
 from artgan.training.mixed_convolution import MixedConvolutions
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ArtganError(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ArtganError(f"device {name!r} asked for, but this PyTorch sees no CUDA GPU; use --device cpu")
-    return device
-
-
 @lru_cache(maxsize=1)
 def cpu_flags() -> str:
     try:

@@ -22,12 +22,13 @@ from artgan.data import ImageSet, to_uint8
 from artgan.errors import ArtganError
 from artgan.training import distributed
 from artgan.training.compiled import compiled
-from artgan.training.checkpoint import checkpoint_path, newest_good_checkpoint, prune_checkpoints, save_checkpoint
+from artgan.runs.checkpoint import checkpoint_path, newest_good_checkpoint, prune_checkpoints, save_checkpoint
 from artgan.training.divergence import DivergenceGuard, recover_from_divergence, remember_initial_state
 from artgan.training.interrupts import GracefulInterrupts, stop_for_interrupt
-from artgan.training.metrics_log import MetricsLog, NullLog, read_metrics
-from artgan.training.precision import Precision, resolve_device
-from artgan.training.run_dir import RunDir
+from artgan.runs.metrics_log import MetricsLog, NullLog, read_metrics
+from artgan.device import resolve_device
+from artgan.training.precision import Precision
+from artgan.runs.run_dir import RunDir
 from artgan.training.sampler import BatchSampler
 from artgan.training.stabilisers import Stabilisers
 from artgan.variants import get_variant

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 def plot_training_curves(metrics: dict[str, tuple[list[int], list[float]]], path: Path) -> Path | None:
     """Loss panel and D-output panel side by side; any other logged metric gets its own panel.
 
-    ``metrics`` is what ``artgan.training.metrics_log.read_metrics`` returns: ``{name: (steps, values)}``.
+    ``metrics`` is what ``artgan.runs.metrics_log.read_metrics`` returns: ``{name: (steps, values)}``.
     """
     if not metrics:
         return None

@@ -5,7 +5,7 @@ import shutil
 from artgan.config import build_config
 from artgan.evaluation.domain_classifier import load_classifier
 from artgan.training import train
-from artgan.training.metrics_log import read_metrics
+from artgan.runs.metrics_log import read_metrics
 from tests.conftest import tiny_overrides
 
 

@@ -16,8 +16,8 @@ from artgan.config import build_config
 from artgan.errors import ArtganError
 from artgan.generation import load_generator
 from artgan.training import prepare_run, train
-from artgan.training.checkpoint import CorruptCheckpoint, list_checkpoints, load_checkpoint, newest_good_checkpoint
-from artgan.training.metrics_log import read_metrics
+from artgan.runs.checkpoint import CorruptCheckpoint, list_checkpoints, load_checkpoint, newest_good_checkpoint
+from artgan.runs.metrics_log import read_metrics
 from tests.conftest import tiny_overrides
 
 

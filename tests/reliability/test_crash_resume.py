@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from artgan.training.checkpoint import list_checkpoints, load_checkpoint
+from artgan.runs.checkpoint import list_checkpoints, load_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = ["--data", "sklearn:digits", "--size", "16", "--g-width", "8", "--d-width", "8", "--latent-dim", "16",

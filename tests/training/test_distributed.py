@@ -25,7 +25,7 @@ from artgan.variants import get_variant
 from artgan.data import load_images
 from artgan.errors import ArtganError
 from artgan.training import train
-from artgan.training.checkpoint import list_checkpoints, load_checkpoint
+from artgan.runs.checkpoint import list_checkpoints, load_checkpoint
 from artgan.training.distributed import global_batch_norm, local_device
 from artgan.ranks import Ranks
 from artgan.training.sampler import BatchSampler

@@ -12,9 +12,9 @@ import torch
 from artgan.cli import main
 from artgan.config import build_config
 from artgan.training import prepare_run
-from artgan.training.checkpoint import list_checkpoints, load_checkpoint
+from artgan.runs.checkpoint import list_checkpoints, load_checkpoint
 from artgan.training.divergence import DivergenceGuard, TrainingDiverged
-from artgan.training.metrics_log import read_metrics
+from artgan.runs.metrics_log import read_metrics
 from tests.conftest import tiny_overrides
 
 

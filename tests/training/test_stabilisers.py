@@ -10,7 +10,7 @@ import torch
 from artgan.config import build_config
 from artgan.generation import load_generator
 from artgan.training import prepare_run, train
-from artgan.training.checkpoint import load_checkpoint
+from artgan.runs.checkpoint import load_checkpoint
 from artgan.variants.losses import r1_penalty
 from tests.conftest import tiny_overrides
 

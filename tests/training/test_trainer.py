@@ -9,7 +9,7 @@ from PIL import Image
 
 from artgan.config import build_config
 from artgan.training import prepare_run, train
-from artgan.training.checkpoint import list_checkpoints, load_checkpoint
+from artgan.runs.checkpoint import list_checkpoints, load_checkpoint
 from tests.conftest import tiny_overrides
 
 

@@ -11,7 +11,7 @@ import torch
 
 from artgan.cli import main
 from artgan.config import read_config_file
-from artgan.training.run_dir import RunDir
+from artgan.runs.run_dir import RunDir
 from artgan.variants import VARIANTS
 
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))

@@ -11,7 +11,7 @@ from PIL import Image
 
 from artgan.app.common import pick_run, runs_root, show
 from artgan.app.runs import RunSummary, find_runs, read_run
-from artgan.training.metrics_log import read_metrics
+from artgan.runs.metrics_log import read_metrics
 from artgan.visual.grid import timelapse_gif
 
 REFRESH_SECONDS = 5

@@ -21,7 +21,7 @@ from pathlib import Path
 from artgan.atomic import write_text_atomic
 from artgan.config import Config, config_from_dict
 from artgan.errors import ArtganError
-from artgan.training.checkpoint import list_checkpoints
+from artgan.runs.checkpoint import list_checkpoints
 
 import yaml
 

@@ -1,8 +1,8 @@
 """One typed configuration shared by the CLI, config files and the run directory.
 
 Precedence, lowest first: the dataclass defaults below, the chosen variant's own defaults
-(``Variant.defaults``, e.g. WGAN's RMSprop learning rate), the config file, the command line.
-Every field's ``help`` metadata is also its ``--flag`` help text, so defaults and docs live here
+(``Variant.defaults``, e.g. WGAN's RMSprop learning rate), the config file, the command line;
+``artgan.runs.recipe.resolve_config`` applies it, for fresh and resumed runs. Every field's ``help`` metadata is also its ``--flag`` help text, so defaults and docs live here
 and nowhere else.
 """
 
@@ -202,9 +202,12 @@ def merge_overrides(*layers: dict) -> dict:
     return merged
 
 
-def build_config(overrides: dict, variant_defaults: dict | None = None) -> Config:
-    """Defaults, then the variant's defaults, then the user's overrides, type-checked field by field."""
-    layers = merge_overrides(variant_defaults or {}, overrides)
+def build_config(overrides: dict) -> Config:
+    """The dataclass defaults with exactly these overrides, type-checked field by field.
+
+    No variant defaults: a run's config comes from ``artgan.runs.recipe.resolve_config``.
+    """
+    layers = merge_overrides(overrides)
     sections = {}
     for name, cls in SECTIONS.items():
         values = layers.get(name, {})

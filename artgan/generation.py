@@ -15,7 +15,7 @@ from torch import nn
 from artgan.config import Config
 from artgan.data import to_uint8
 from artgan.errors import ArtganError
-from artgan.runs.checkpoint import checkpoint_entries, load_checkpoint, newest_good_checkpoint
+from artgan.runs.checkpoint import CorruptCheckpoint, checkpoint_entries, load_parts, newest_good_checkpoint
 from artgan.device import resolve_device
 from artgan.runs.run_dir import RunDir, open_run
 from artgan.variants import Variant, get_variant
@@ -75,13 +75,24 @@ def load_generator(run_path: str | Path, device: str = "cpu", checkpoint: str | 
     config, info = run.read_config(), run.read_info()
     variant = get_variant(config.model.name)(config, info["channels"], len(info["class_names"] or []))
     generator = variant.build_generator()
-    path = Path(checkpoint) if checkpoint else newest_good_checkpoint(run.checkpoints)[0]
-    entries = checkpoint_entries(path)
-    key = next(k for k in GENERATOR_KEYS if k in entries)
-    generator.load_state_dict(load_checkpoint(path, only=key))
+    if checkpoint:
+        weights, step = read_generator(Path(checkpoint))
+    else:
+        weights, step = newest_good_checkpoint(run.checkpoints, read=read_generator)[1]
+    generator.load_state_dict(weights)
     target = resolve_device(device)
     generator.to(target).eval()
-    return LoadedGenerator(generator, variant, config, info["class_names"], int(load_checkpoint(path, only="step")), target)
+    return LoadedGenerator(generator, variant, config, info["class_names"], step, target)
+
+
+def read_generator(path: Path) -> tuple[dict, int]:
+    """The generator's weights (the EMA ones where the run kept them) and the step, nothing else."""
+    entries = checkpoint_entries(path)
+    key = next((k for k in GENERATOR_KEYS if k in entries), None)
+    if key is None:
+        raise CorruptCheckpoint(f"checkpoint {path} holds no generator (its entries: {', '.join(entries)})")
+    parts = load_parts(path, [key, "step"])
+    return parts[key], int(parts["step"])
 
 
 def sample_images(run_path: str | Path, n: int, seed: int = 0, class_name: str | None = None) -> torch.Tensor:

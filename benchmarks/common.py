@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python benchmarks/x
 
 from textbook_dcgan import write_jpeg_folder  # noqa: E402
 
-from artgan.config import build_config  # noqa: E402
 from artgan.data import load_images  # noqa: E402
+from artgan.runs.recipe import resolve_config  # noqa: E402
 from artgan.training import RunDir, Trainer  # noqa: E402
 
 
@@ -25,14 +25,12 @@ PLAIN_RECIPE = {"diffaug": False, "label_smoothing": 0.0}
 
 def artgan_config(data_root: Path, size: int, cache_dir: Path, model: str = "dcgan", **train):
     """The textbook's configuration (64 wide, nz 100, batch 64, Adam 2e-4/0.5) in artgan's config."""
-    from artgan.variants import get_variant
-
     overrides = {
         "data": {"source": str(data_root), "size": size, "channels": 3, "cache_dir": str(cache_dir)},
         "model": {"name": model, "latent_dim": 100, "g_width": 64, "d_width": 64},
         "train": {"batch": 64, **PLAIN_RECIPE, **train},
     }
-    return build_config(overrides, get_variant(model).defaults)
+    return resolve_config(overrides)
 
 
 def build_trainer(config, run_path: Path) -> tuple[Trainer, float]:

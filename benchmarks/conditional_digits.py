@@ -26,11 +26,10 @@ from sklearn.model_selection import train_test_split
 
 from common import PLAIN_RECIPE
 
-from artgan.config import build_config
 from artgan.data import load_images
 from artgan.generation import load_generator
+from artgan.runs.recipe import resolve_config
 from artgan.training import train
-from artgan.variants import get_variant
 
 
 def digits_config(model: str, size: int, steps: int, cache_dir: Path, seed: int):
@@ -40,7 +39,7 @@ def digits_config(model: str, size: int, steps: int, cache_dir: Path, seed: int)
         "train": {"steps": steps, "batch": 64, "seed": seed, **PLAIN_RECIPE, "sample_every": max(steps // 4, 1),
                   "checkpoint_every": steps, "log_every": 50},
     }
-    return build_config(overrides, get_variant(model).defaults)
+    return resolve_config(overrides)
 
 
 def flat(images: torch.Tensor) -> np.ndarray:

@@ -22,10 +22,10 @@ import torch
 
 from common import PLAIN_RECIPE
 
-from artgan.config import build_config
 from artgan.generation import load_generator
+from artgan.runs.recipe import resolve_config
 from artgan.training import train
-from artgan.variants import VARIANTS, get_variant
+from artgan.variants import VARIANTS
 from artgan.visual.grid import make_grid, upscale
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "images" / "variants"
@@ -37,7 +37,7 @@ def grid_config(model: str, data: str, size: int, steps: int, cache_dir: Path):
         "model": {"name": model, "g_width": 32, "d_width": 32},
         "train": {"steps": steps, "batch": 64, **PLAIN_RECIPE, "sample_every": steps, "checkpoint_every": steps, "log_every": 50},
     }
-    return build_config(overrides, get_variant(model).defaults)
+    return resolve_config(overrides)
 
 
 def last_row(run: Path) -> dict[str, str]:

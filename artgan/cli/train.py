@@ -6,10 +6,6 @@ import argparse
 
 from artgan.cli.config_args import add_config_arguments, overrides_from_args
 
-# Options a resumed run may change: how long and how it reports, not what it computes.
-RESUMABLE_CHANGES = {("train", k) for k in ("steps", "epochs", "sample_every", "log_every",
-                                            "checkpoint_every", "keep_checkpoints", "device")}
-
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -35,10 +31,10 @@ def run(args: argparse.Namespace) -> int:
         for name, cls in sorted(VARIANTS.items()):
             print(f"{name:10s} {'conditional  ' if cls.conditional else 'unconditional'}  {cls.paper}")
         return 0
-    config = resolve_train_config(args)
+    config, out = resolve_train_config(args)
     from artgan.training import distributed, train
 
-    run_dir = train(config, out=args.out, resume=args.resume, progress=not args.quiet)
+    run_dir = train(config, out=out, resume=args.resume, progress=not args.quiet)
     if not distributed.main_process():
         return 0  # under torchrun, rank 0 speaks for the run
     print(f"run directory: {run_dir.path}")
@@ -49,34 +45,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def resolve_train_config(args: argparse.Namespace):
-    """Defaults < variant defaults < config file < flags; a resumed run keeps its saved config."""
-    from artgan.config import build_config, merge_overrides, read_config_file
-    from artgan.variants import get_variant
+    """The run's config (``resolve_config``: defaults < variant defaults < config file < flags) and
+    its directory; --resume without --out continues the newest run of that model, data and size."""
+    from artgan.config import read_config_file
+    from artgan.runs.recipe import resolve_config
+    from artgan.runs.run_dir import default_run_path
 
-    user = merge_overrides(read_config_file(args.config) if args.config else {}, overrides_from_args(args))
-    if args.resume and args.out:
-        return resumed_config(args.out, user)
-    model = user.get("model", {}).get("name", "dcgan")
-    return build_config(user, get_variant(model).defaults)
-
-
-def resumed_config(out: str, user: dict):
-    from pathlib import Path
-
-    from artgan.config import build_config
-    from artgan.errors import ArtganError
-    from artgan.runs.run_dir import RunDir
-
-    run = RunDir(Path(out))
-    if not run.config_file.exists():
-        return build_config(user)  # nothing to resume yet: a fresh start in that folder
-    saved = run.read_config()
-    saved_dict = saved.to_dict()
-    conflicts = [f"{s}.{k}: saved {saved_dict[s][k]!r}, asked {v!r}" for s, values in user.items() for k, v in values.items()
-                 if (s, k) not in RESUMABLE_CHANGES and saved_dict[s].get(k) != v]
-    if conflicts:
-        raise ArtganError(f"cannot resume {out} with a different config ({'; '.join(conflicts)}); "
-                          f"start a new run with another --out instead")
-    for section, values in user.items():
-        saved_dict[section].update(values)
-    return build_config(saved_dict)
+    layers = (read_config_file(args.config) if args.config else {}, overrides_from_args(args))
+    out = args.out
+    if args.resume and out is None:
+        out = default_run_path(resolve_config(*layers), resume=True)
+    return resolve_config(*layers, resume=out if args.resume else None), out

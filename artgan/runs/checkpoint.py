@@ -17,7 +17,7 @@ import json
 import re
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from safetensors import SafetensorError
@@ -90,15 +90,22 @@ def save_checkpoint(path: Path, state: dict) -> None:
     write_bytes_atomic(Path(path), save(tensors, metadata=metadata))
 
 
-def load_checkpoint(path: Path, only: str | None = None) -> dict:
+def load_checkpoint(path: Path, only: str | None = None) -> Any:
     """Load a whole checkpoint, or only one top-level entry (e.g. ``"generator"``) without reading the
     rest; every part read is checked against its sha256 (``CorruptCheckpoint`` when it differs)."""
+    if only is None:
+        return load_parts(path, None)
+    return load_parts(path, [only])[only]
+
+
+def load_parts(path: Path, parts: list[str] | None) -> dict:
+    """The named top-level entries (all when None): only their tensors are read from the file."""
     try:
         with open_safetensors(path) as file:
             metadata = file.metadata() or {}
             skeleton = json.loads(metadata["state"])
-            parts = [only] if only is not None else list(skeleton)
-            wanted = [k for k in file.keys() if only is None or k == f"/{only}" or k.startswith(f"/{only}/")]
+            parts = list(skeleton) if parts is None else parts
+            wanted = [k for k in file.keys() if any(k == f"/{p}" or k.startswith(f"/{p}/") for p in parts)]
             tensors = {key: file.get_tensor(key) for key in wanted}
         manifest = json.loads(metadata["sha256"]) if "sha256" in metadata else None  # older checkpoints have none
         for part in parts:
@@ -106,11 +113,13 @@ def load_checkpoint(path: Path, only: str | None = None) -> dict:
                 raise CorruptCheckpoint(f"checkpoint {path} is damaged: its {part!r} does not match its checksum")
     except (SafetensorError, OSError, ValueError, KeyError, TypeError) as error:  # truncated, garbage, not ours
         raise CorruptCheckpoint(f"checkpoint {path} cannot be read ({type(error).__name__}: {str(error)[:100]})") from None
-    return unflatten_state(skeleton[only] if only is not None else skeleton, tensors)
+    return {part: unflatten_state(skeleton[part], tensors) for part in parts}
 
 
-def newest_good_checkpoint(directory: Path, quarantine: bool = False) -> tuple[Path, dict] | None:
-    """The newest checkpoint that loads and matches its checksums, with its state; None if there is none.
+def newest_good_checkpoint(directory: Path, quarantine: bool = False,
+                           read: Callable[[Path], Any] = load_checkpoint) -> tuple[Path, Any] | None:
+    """The newest checkpoint that ``read`` loads and finds matching its checksums, with what it read
+    (by default the whole state); None if there is none.
 
     A damaged one is skipped with a warning; with ``quarantine`` it is also renamed ``*.corrupt`` so
     that pruning can never delete the good checkpoint behind it while keeping the bad one.
@@ -118,7 +127,7 @@ def newest_good_checkpoint(directory: Path, quarantine: bool = False) -> tuple[P
     damaged = []
     for path in reversed(list_checkpoints(directory)):
         try:
-            return path, load_checkpoint(path)
+            return path, read(path)
         except CorruptCheckpoint as error:
             damaged.append(path)
             note = f"; renamed to {path.name}.corrupt" if quarantine else ""

@@ -79,7 +79,11 @@ def write_run_files(config: Config, run: RunDir, data: ImageSet) -> None:
 
 
 def train(config: Config, out: str | Path | None = None, resume: bool = False, progress: bool = True) -> RunDir:
-    """Train alone, or as one of torchrun's processes (``torchrun --nproc_per_node=K -m artgan train``)."""
+    """Train alone, or as one of torchrun's processes (``torchrun --nproc_per_node=K -m artgan train``).
+
+    ``config`` as the CLI makes it: ``artgan.runs.recipe.resolve_config(overrides, resume=out)``
+    layers the variant's defaults under the overrides, and on resume keeps the run's saved recipe.
+    """
     with distributed.process_group(config.train.device):
         trainer, _ = prepare_run(config, out, resume, progress)
         return trainer.fit()

@@ -21,10 +21,10 @@ import pytest
 import torch
 
 from artgan.config import build_config
-from artgan.variants import get_variant
 from artgan.data import load_images
 from artgan.errors import ArtganError
 from artgan.training import train
+from artgan.runs.recipe import resolve_config
 from artgan.runs.checkpoint import list_checkpoints, load_checkpoint
 from artgan.training.distributed import global_batch_norm, local_device
 from artgan.ranks import Ranks
@@ -174,7 +174,7 @@ def test_every_variant_and_stabiliser_trains_under_ddp_as_in_one_process(tmp_pat
         overrides = tiny_overrides(tmp_path, steps=4, batch=8, checkpoint_every=4, sample_every=4, log_every=2)
         for section, values in case.items():
             overrides[section] = overrides.get(section, {}) | values
-        config = build_config(overrides, get_variant(case["model"]["name"] if "model" in case else "dcgan").defaults)
+        config = resolve_config(overrides)
         config.save(tmp_path / "cases" / f"{name}.yaml")
         train(config, out=tmp_path / "one" / name, progress=False)
     torchrun(str(REPO / "tests" / "training" / "distributed_worker.py"), "cases", "two", cwd=tmp_path)

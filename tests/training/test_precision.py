@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from artgan.config import build_config
+from artgan.runs.recipe import resolve_config
 from artgan.training import precision, prepare_run, train
-from artgan.variants import get_variant
 from tests.conftest import tiny_overrides
 
 
@@ -60,7 +60,7 @@ def test_bf16_and_mixed_training_curves_stay_close_to_fp32(tmp_path, one_thread)
 def test_mixed_trains_with_penalties_and_every_stabiliser(tmp_path, one_thread, model):
     overrides = tiny_overrides(tmp_path, steps=2, precision="mixed", r1=1.0, replay=0.5, diffaug=True, ema=True)
     overrides["model"]["name"] = model
-    trainer, _ = prepare_run(build_config(overrides, get_variant(model).defaults), tmp_path / "run", False, progress=False)
+    trainer, _ = prepare_run(resolve_config(overrides), tmp_path / "run", False, progress=False)
     before = [p.detach().clone() for p in trainer.D.parameters()]
     for _ in range(2):  # the second step replays fakes the first one kept
         stats = trainer.train_step()

@@ -9,10 +9,10 @@ import pytest
 import torch
 from torch import nn
 
-from artgan.config import build_config
 from artgan.errors import ArtganError
 from artgan.training import prepare_run, train
-from artgan.variants import VARIANTS, get_variant
+from artgan.runs.recipe import resolve_config
+from artgan.variants import VARIANTS
 from tests.conftest import tiny_overrides
 
 
@@ -20,7 +20,7 @@ def variant_config(tmp_path, name: str, model: dict | None = None, **train_optio
     """Tiny digits config with the variant's own defaults layered in, as `artgan train --model` does."""
     overrides = tiny_overrides(tmp_path, **train_options)
     overrides["model"] |= {"name": name, **(model or {})}
-    return build_config(overrides, get_variant(name).defaults)
+    return resolve_config(overrides)
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))

@@ -32,8 +32,7 @@ def resolve_config(*layers: dict, resume: str | Path | None = None) -> Config:
     if resume is not None and RunDir(Path(resume)).config_file.exists():
         return resumed_config(RunDir(Path(resume)), user)
     model = user.get("model", {}).get("name", ModelConfig.name)
-    variant_defaults = get_variant(model).defaults if isinstance(model, str) else {}
-    return build_config(merge_overrides(variant_defaults, user))
+    return build_config(merge_overrides(get_variant(model).defaults, user))
 
 
 def resumed_config(run: RunDir, user: dict) -> Config:

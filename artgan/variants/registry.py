@@ -15,6 +15,6 @@ def register_variant(cls: type[Variant]) -> type[Variant]:
 
 
 def get_variant(name: str) -> type[Variant]:
-    if name not in VARIANTS:
+    if not isinstance(name, str) or name not in VARIANTS:
         raise ArtganError(f"unknown model {name!r}; choose one of: {', '.join(sorted(VARIANTS))}")
     return VARIANTS[name]

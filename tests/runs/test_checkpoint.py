@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import safetensors
+import contextlib
 
 from artgan.config import build_config
 from artgan.generation import load_generator
@@ -16,28 +16,25 @@ def test_load_generator_reads_only_the_generator_and_step(tmp_path, monkeypatch)
     run = train(build_config(tiny_overrides(tmp_path, steps=2, ema=True)), out=tmp_path / "run", progress=False)
     read: list[str] = []
 
-    class Recording:  # safe_open that notes every tensor read
-        def __init__(self, path, framework):
-            self.opened = safetensors.safe_open(path, framework=framework)
+    opened = checkpoint.open_safetensors
 
-        def __enter__(self):
-            self.file = self.opened.__enter__()
-            return self
+    class Recording:  # an opened file that notes every tensor read
+        def __init__(self, file):
+            self.file = file
 
-        def __exit__(self, *exc):
-            return self.opened.__exit__(*exc)
-
-        def metadata(self):
-            return self.file.metadata()
-
-        def keys(self):
-            return self.file.keys()
+        def __getattr__(self, name):
+            return getattr(self.file, name)
 
         def get_tensor(self, key):
             read.append(key)
             return self.file.get_tensor(key)
 
-    monkeypatch.setattr(checkpoint, "safe_open", Recording)
+    @contextlib.contextmanager
+    def recording(path):
+        with opened(path) as file:
+            yield Recording(file)
+
+    monkeypatch.setattr(checkpoint, "open_safetensors", recording)
     loaded = load_generator(run.path)
     assert read and all(key.startswith("/generator_ema/") for key in read)  # the EMA G samples; not even G
     ema = load_checkpoint(run.latest_checkpoint(), only="generator_ema")

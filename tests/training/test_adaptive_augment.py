@@ -12,7 +12,7 @@ from artgan.data import ImageSet
 from artgan.errors import ArtganError
 from artgan.training import prepare_run, train
 from artgan.training.augment import ada_probability, diff_augment
-from artgan.training.checkpoint import load_checkpoint
+from artgan.runs.checkpoint import load_checkpoint
 from artgan.training.sampler import BatchSampler
 from tests.conftest import tiny_overrides
 

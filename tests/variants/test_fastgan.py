@@ -8,7 +8,7 @@ import torch
 from artgan.config import build_config
 from artgan.models.fastgan import FastGANDiscriminator
 from artgan.training import prepare_run, train
-from artgan.training.checkpoint import load_checkpoint
+from artgan.runs.checkpoint import load_checkpoint
 from artgan.variants.fastgan import randomised_hinge_loss, reconstruction_loss
 from tests.conftest import tiny_overrides
 

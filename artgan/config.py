@@ -70,7 +70,7 @@ class ModelConfig:
     mlp_hidden: int = option(512, "hidden units of the fully-connected GAN")
     mlp_layers: int = option(3, "hidden layers of the fully-connected GAN")
     d_dropout: float = option(0.0, "dropout in the fully-connected discriminator (first report)")
-    # --- GAN variants (issue 3): each read only by the variants it names ---
+    # --- GAN variants: each read only by the variants it names ---
     d_norm: str = option("batch", "normalisation in the DCGAN discriminator (wgan-gp defaults to layer: "
                                   "its penalty is per sample)", choices=("batch", "layer", "instance", "none"))
     weight_clip: float = option(0.01, "wgan: critic weights are clipped to [-c, c] after every critic step")
@@ -106,7 +106,7 @@ class TrainConfig:
     checkpoint_every: int = option(500, "checkpoint every N steps (and always at the end)")
     keep_checkpoints: int = option(3, "checkpoints kept on disk (older ones are deleted)")
     grid_size: int = option(64, "images in the fixed-noise sample grid")
-    # --- stabilisers (issue 3): tricks every variant honours where they make sense ---
+    # --- stabilisers: tricks every variant honours where they make sense ---
     label_smoothing: float = option(0.0, "one-sided label smoothing: D's real targets drawn from [1-s, 1] "
                                          "(second report: 0.2; dcgan, cdcgan and mlp default to 0.2); BCE variants only")
     smooth_fake: bool = option(False, "also draw fake targets from [0, s] (the second report's two-sided form)")
@@ -138,7 +138,7 @@ class TrainConfig:
     ada_interval: int = option(4, "ada: adjust p every N discriminator steps")
     mirror: bool = option(False, "x-flip each real image with probability 1/2, which doubles a small data set")
     r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (Mescheder et al. 2018)")
-    # --- reliability (issue 8): what happens when training diverges ---
+    # --- reliability: what happens when training diverges ---
     on_divergence: str = option("stop", "when losses or gradients become NaN/inf or exceed --divergence-limit: "
                                         "stop (keeping the last good checkpoint), or rollback to it with lower "
                                         "learning rates", choices=("stop", "rollback"))
@@ -147,7 +147,7 @@ class TrainConfig:
     divergence_limit: float = option(1e5, "a loss or gradient norm larger than this counts as divergence "
                                           "(0: only NaN/inf do)")
     max_grad_norm: float = option(0.0, "clip G's and D's gradient norms to this (0 = no clipping)")
-    # --- evaluation during training (issue 4) ---
+    # --- evaluation during training ---
     eval_every: int = option(0, "every N steps, log FID in domain features (fid_domain) so the curve of quality "
                                 "against time exists; 0 = off. Trains a small classifier on the data first")
     eval_n: int = option(500, "samples per FID measurement during training (capped by the real reference half)")

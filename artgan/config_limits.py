@@ -64,7 +64,7 @@ LIMITS: dict[str, Limit] = {
     "train.checkpoint_every": at_least(1),
     "train.keep_checkpoints": at_least(1),
     "train.grid_size": between(1, 1024, "images in one sample grid, generated at every --sample-every"),
-    # variants and stabilisers (issue 3)
+    # variants and stabilisers
     "model.weight_clip": positive(),
     "model.gp_weight": at_least(0),
     "model.class_weight": at_least(0),
@@ -80,12 +80,12 @@ LIMITS: dict[str, Limit] = {
     "train.ada_target": (lambda v: -1 < v < 1, "in (-1, 1): a mean sign"),
     "train.ada_images": at_least(1),
     "train.ada_interval": at_least(1),
-    # reliability (issue 8)
+    # reliability
     "train.rollback_lr_factor": (lambda v: 0 < v < 1, "in (0, 1)"),
     "train.max_rollbacks": at_least(0),
     "train.divergence_limit": (lambda v: v >= 0, "a number >= 0 (0 = only NaN/inf count)"),
     "train.max_grad_norm": (lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = no clipping)"),
-    "train.eval_every": at_least(0),  # evaluation during training (issue 4)
+    "train.eval_every": at_least(0),  # evaluation during training
     "train.eval_n": between(10, 50000, "FID's usual sample count is 50,000"),
 }
 

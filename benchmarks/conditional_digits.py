@@ -1,4 +1,4 @@
-"""Do the conditional GANs draw the digit they are asked for? (issue 3's acceptance figure)
+"""Do the conditional GANs draw the digit they are asked for? (the conditional-digits table of docs/variants.md)
 
 Trains each conditional variant (cdcgan, acgan by default) on scikit-learn's digits through the
 real CLI config path, asks its generator for N images of every class, and has a logistic

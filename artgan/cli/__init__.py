@@ -14,10 +14,9 @@ import sys
 from artgan import __version__
 from artgan.errors import ArtganError
 
-COMMANDS = ["train", "generate", "data", "evaluate"]
-COMMANDS += ["app"]  # web app (issue 6)
-COMMANDS += ["show", "classify"]  # visual analyses, domain classifier and GAN-train/test (issue 4)
-COMMANDS += ["stylize", "style"]  # neural style transfer (issue 5)
+# In the order `artgan --help` lists them: the workflow first, then the web app, visual analyses
+# with the domain classifier and GAN-train/test, and neural style transfer.
+COMMANDS = ["train", "generate", "data", "evaluate", "app", "show", "classify", "stylize", "style"]
 
 
 class Parser(argparse.ArgumentParser):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from artgan.atomic import write_text_atomic
 from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
 from artgan.evaluation.classifier import conditional_samples, gan_train_test
@@ -175,7 +176,7 @@ def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed
                                                       setup.classifier_steps, seed, progress)
     out = Path(run_path) / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_text_atomic(out / "metrics.json", json.dumps(result, indent=2) + "\n")  # a killed evaluate leaves the old scores
     return result
 
 

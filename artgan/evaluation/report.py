@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from artgan.atomic import write_text_atomic
 from artgan.evaluation.evaluate import MODEL, EvaluationSetup
 from artgan.evaluation.figures import (class_grid_figure, distance_histogram, image_bytes, interpolation_figure,
                                        interpolation_gif, memorisation_figure, ranking_figure)
@@ -144,5 +145,5 @@ def write_report(run_path: str | Path, setup: EvaluationSetup, result: dict) -> 
             f"<style>{STYLE}</style></head><body><h1>artgan evaluation</h1><p>{html.escape(title)} "
             f"&middot; run <code>{html.escape(str(run_path))}</code></p>{body}</body></html>")
     path = out / "report.html"
-    path.write_text(page)
+    write_text_atomic(path, page)
     return path

@@ -79,7 +79,7 @@ class Trainer:
         self.total_steps = total_steps(config, len(data))
         self.images_per_step = t.batch * t.n_critic
         self.log = MetricsLog(run.path) if self.ranks.main else NullLog()  # rank 0 alone writes the run
-        # Reliability (issue 8): NaN/inf/exploding values are caught before they are saved, and
+        # NaN/inf/exploding values are caught before they are saved, and
         # Ctrl-C / SIGTERM save a checkpoint at the next step boundary.
         self.guard = DivergenceGuard(t, self.device, {"D": self.opt_d, "G": self.opt_g}, self.precision.dtype == torch.float16)
         self.base_lrs = (t.lr_g, t.lr_d)  # before any rollback lowers them

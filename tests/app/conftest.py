@@ -67,11 +67,7 @@ def media(monkeypatch):
 
 @pytest.fixture(scope="session")
 def conditional_root(tmp_path_factory) -> Path:
-    """A runs folder with one conditional run, `digits-cdcgan` (needs the cdcgan variant)."""
-    from artgan.variants import VARIANTS
-
-    if "cdcgan" not in VARIANTS:
-        pytest.skip("needs the cdcgan variant (issue 3), not on this branch yet")
+    """A runs folder with one conditional run, `digits-cdcgan`."""
     root = tmp_path_factory.mktemp("conditional")
     train_run(root / "digits-cdcgan", "--data", "sklearn:digits", "--model", "cdcgan", "--steps", "2")
     return root

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import sys
 
@@ -12,10 +11,6 @@ from PIL import Image
 
 from artgan.app.sessions import GALLERY_KEY, GalleryImage
 from tests.app.conftest import download, page, pixels
-
-needs_style = pytest.mark.skipif(importlib.util.find_spec("artgan.style") is None,
-                                 reason="needs artgan.style (issue 5), not on this branch yet")
-
 
 def png(size=(48, 32), seed=0) -> bytes:
     array = np.random.default_rng(seed).integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
@@ -43,7 +38,6 @@ def test_without_the_style_package_the_page_says_so(app_runs, monkeypatch):
     assert not at.exception and "Style transfer is not part of this artgan installation" in at.warning[0].value
 
 
-@needs_style
 @pytest.mark.parametrize("name, data, message", [
     ("notes.txt", b"just words", "'notes.txt' is not an image artgan can read"),
     ("cut.png", png((64, 64))[:300], "'cut.png' looks like a PNG file but is damaged"),
@@ -58,7 +52,6 @@ def test_bad_uploads_get_a_clear_message_on_the_page(app_runs, name, data, messa
     assert at.button(key="stylise_go").disabled
 
 
-@needs_style
 def test_full_mode_stylises_an_upload_with_a_generated_image_as_the_painting(app_runs, random_vgg, media):
     at = page("stylise")
     painting = Image.fromarray(np.tile(np.array([[[255, 0, 0]], [[0, 0, 255]]], np.uint8), (8, 16, 1)))
@@ -79,7 +72,6 @@ def test_full_mode_stylises_an_upload_with_a_generated_image_as_the_painting(app
     assert at.get("progress")  # the progress bar went by
 
 
-@needs_style
 def test_fast_mode_without_a_trained_decoder_says_how_to_train_one(app_runs, random_vgg, monkeypatch, tmp_path):
     monkeypatch.setenv("ARTGAN_ADAIN_DECODER", str(tmp_path / "no-decoder.safetensors"))
     at = page("stylise").run()
@@ -90,7 +82,6 @@ def test_fast_mode_without_a_trained_decoder_says_how_to_train_one(app_runs, ran
     assert not at.exception and "train-decoder" in at.error[0].value
 
 
-@needs_style
 def test_without_vgg_weights_the_page_says_what_to_download_and_starts_nothing(app_runs):
     at = page("stylise").run()
     assert not at.exception and "Style transfer needs the ImageNet VGG-19 weights" in at.warning[0].value
@@ -105,5 +96,4 @@ def test_one_sessions_generated_images_are_not_offered_to_another(app_runs):
     assert len(first.session_state[GALLERY_KEY]) == 16
     second = page("stylise").run()
     assert GALLERY_KEY not in second.session_state or second.session_state[GALLERY_KEY] == []
-    if importlib.util.find_spec("artgan.style") is not None:
-        assert second.radio(key="content_source").options == ["Upload a file"]
+    assert second.radio(key="content_source").options == ["Upload a file"]

@@ -67,3 +67,21 @@ def test_another_data_source_gets_its_own_cached_classifier(digits_run, digits_s
     assert classifier.info.num_classes == 4  # not the run's 10-digit classifier
     assert (digits_run / "evaluation" / "classifier-folder-other.safetensors").is_file()
     assert (digits_run / "evaluation" / "classifier.safetensors").is_file()
+
+
+def test_a_full_disk_while_writing_metrics_keeps_the_previous_scores(result, digits_run, digits_setup, monkeypatch):
+    import errno
+    import os
+
+    from artgan.atomic import DiskFullError
+
+    metrics = digits_run / "evaluation" / "metrics.json"
+    before = metrics.read_bytes()
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(DiskFullError):
+        evaluate(digits_run, n=50, setup=digits_setup)
+    assert metrics.read_bytes() == before and not list(metrics.parent.glob(".*.tmp"))

@@ -30,9 +30,10 @@ class RunSummary:
     size: int
     channels: int
     class_names: list[str] | None
-    step: int  # of the newest checkpoint; 0 when there is none yet
+    step: int  # of the newest checkpoint (what Generate samples); 0 when there is none yet
     planned_steps: int
     updated: float  # newest modification time of anything the trainer writes
+    trained_step: int = 0  # how far training got: the newest logged step, sample grid or checkpoint
 
     @property
     def has_checkpoint(self) -> bool:
@@ -63,40 +64,124 @@ class RunSummary:
         return f"{self.name} · {self.variant} on {self.source}{classes} · {self.size}px · step {self.step}"
 
 
+@dataclass(frozen=True)
+class BrokenRun:
+    """A folder that looks like a run but cannot be shown, and why (one line for the user)."""
+
+    name: str
+    reason: str
+
+
 def find_runs(root: str | Path) -> list[RunSummary]:
     """Run directories under ``root`` (those holding run.json and config.yaml), newest first."""
+    return scan_runs(root)[0]
+
+
+def scan_runs(root: str | Path) -> tuple[list[RunSummary], list[BrokenRun]]:
+    """The readable runs under ``root``, newest first, and the broken ones with their reasons: one
+    bad run.json must not take the others down with it."""
     root = Path(root).expanduser().resolve()
     if not root.is_dir():
-        return []
-    found = [summary for path in _candidate_dirs(root, root, MAX_DEPTH) if (summary := read_run(path, root))]
-    return sorted(found, key=lambda run: run.updated, reverse=True)
+        return [], []
+    found, broken = [], []
+    for path in _candidate_dirs(root, root, MAX_DEPTH):
+        try:
+            summary = read_run(path, root, strict=True)
+        except BrokenRunError as error:
+            broken.append(BrokenRun(_name(path.resolve(), root), str(error)))
+            continue
+        if summary is not None:
+            found.append(summary)
+    return sorted(found, key=lambda run: run.updated, reverse=True), broken
 
 
-def read_run(path: Path, root: Path) -> RunSummary | None:
-    """A summary of one run, or None when ``path`` is not a readable run inside ``root``."""
+class BrokenRunError(ValueError):
+    pass
+
+
+def read_run(path: Path, root: Path, strict: bool = False) -> RunSummary | None:
+    """A summary of one run, or None when ``path`` is not a readable run inside ``root``
+    (``strict``: raise ``BrokenRunError`` saying what is wrong instead)."""
     path = path.resolve()
     if not path.is_relative_to(root):
         return None
     try:
-        info = json.loads((path / "run.json").read_text())
-        config = yaml.safe_load((path / "config.yaml").read_text()) or {}
-    except (OSError, ValueError, yaml.YAMLError):
+        return _summary(path, root)
+    except BrokenRunError:
+        if strict:
+            raise
         return None
+
+
+def _summary(path: Path, root: Path) -> RunSummary:
+    info = _mapping(path / "run.json", lambda text: json.loads(text))
+    config = _mapping(path / "config.yaml", lambda text: yaml.safe_load(text) or {})
+    model, train = config.get("model", {}), config.get("train", {})
+    if not isinstance(model, dict) or not isinstance(train, dict):
+        raise BrokenRunError("config.yaml: its model and train sections must be mappings")
     checkpoints = list_checkpoints(path / "checkpoints")
     step = int(CHECKPOINT_PATTERN.search(checkpoints[-1].name).group(1)) if checkpoints else 0
-    watched = [path / "metrics.csv", path / "run.json", *checkpoints[-1:], *sorted((path / "samples").glob("step_*.png"))[-1:]]
+    frames = sorted((path / "samples").glob("step_*.png"))
+    watched = [path / "metrics.csv", path / "run.json", *checkpoints[-1:], *frames[-1:]]
+    class_names = info.get("class_names") or None
+    if class_names is not None and not (isinstance(class_names, list) and all(isinstance(c, str) for c in class_names)):
+        raise BrokenRunError(f"run.json: class_names must be a list of names, got {str(class_names)[:60]}")
+    newest_frame = int(frames[-1].stem.split("_")[-1]) if frames and frames[-1].stem.split("_")[-1].isdigit() else 0
     return RunSummary(
         path=path,
-        name=str(path.relative_to(root)) if path != root else path.name,
-        variant=str(info.get("model", config.get("model", {}).get("name", "?"))),
+        name=_name(path, root),
+        variant=str(info.get("model", model.get("name", "?"))),
         source=str(info.get("source", "?")),
-        size=int(info.get("size", 0)),
-        channels=int(info.get("channels", 0)),
-        class_names=info.get("class_names") or None,
+        size=_integer(info, "size", "run.json"),
+        channels=_integer(info, "channels", "run.json"),
+        class_names=class_names,
         step=step,
-        planned_steps=int(config.get("train", {}).get("steps", 0)),
+        planned_steps=_integer(train, "steps", "config.yaml: train"),
         updated=max((p.stat().st_mtime for p in watched if p.exists()), default=0.0),
+        trained_step=max(step, newest_frame, last_logged_step(path / "metrics.csv")),
     )
+
+
+MAX_FILE_BYTES = 1 << 20  # run.json and config.yaml are a few KB; a huge one is not a run's
+
+
+def _mapping(path: Path, parse) -> dict:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise BrokenRunError(f"{path.name} is {path.stat().st_size:,} bytes, too large to be a run's")
+        data = parse(path.read_text())
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        first = str(error).splitlines()[0][:100] if str(error) else type(error).__name__
+        raise BrokenRunError(f"{path.name} cannot be read ({first})") from None
+    if not isinstance(data, dict):
+        raise BrokenRunError(f"{path.name} must hold a mapping, got {type(data).__name__}")
+    return data
+
+
+def _integer(values: dict, key: str, where: str) -> int:
+    value = values.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BrokenRunError(f"{where}: {key} must be a whole number, got {str(value)[:40]!r}")
+    return value
+
+
+def _name(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path != root else path.name
+
+
+def last_logged_step(metrics: Path, tail_bytes: int = 4096) -> int:
+    """The step of metrics.csv's last whole row, read from the file's end only (it grows for days)."""
+    try:
+        with open(metrics, "rb") as file:
+            file.seek(max(0, file.seek(0, 2) - tail_bytes))
+            lines = file.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return 0
+    for line in reversed(lines[1:] if len(lines) > 1 else []):
+        first = line.split(",", 1)[0]
+        if "," in line and first.isdigit():  # a line torn by a crash mid-append has no comma yet
+            return int(first)
+    return 0
 
 
 def _candidate_dirs(directory: Path, root: Path, depth: int):

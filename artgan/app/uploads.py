@@ -15,6 +15,7 @@ from artgan.data.preprocess import to_mode
 from artgan.errors import ArtganError
 
 MAX_BYTES = 20 * 1024 * 1024
+SERVER_UPLOAD_LIMIT_BYTES = 5 * MAX_BYTES  # what Streamlit accepts; read_upload then says what is too big
 MAX_PIXELS = 40_000_000  # e.g. 8000 x 5000: larger photos gain nothing at style-transfer sizes
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
 

@@ -28,14 +28,16 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
     from pathlib import Path
 
     import artgan.app
-    from artgan.app.uploads import MAX_BYTES
+    from artgan.app.uploads import SERVER_UPLOAD_LIMIT_BYTES
 
     script = Path(artgan.app.__file__).with_name("main.py")
     return [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(args.port), "--server.address", args.host,
         "--server.headless", "true",  # never Streamlit's first-run e-mail prompt; see artgan.app.browser
-        "--server.maxUploadSize", str(MAX_BYTES // 2**20),
+        # Above the app's own limit: a file the browser refuses gets only a small note in the widget and
+        # stays listed there; one the server receives gets the app's message naming the limit.
+        "--server.maxUploadSize", str(SERVER_UPLOAD_LIMIT_BYTES // 2**20),
         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
         "--server.fileWatcherType", "none",
     ]

@@ -8,6 +8,7 @@ sync per step (``loss.item()``) stalls a GPU.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from artgan.training import distributed
 from artgan.training.compiled import compiled
 from artgan.runs.checkpoint import checkpoint_path, newest_good_checkpoint, prune_checkpoints, save_checkpoint
 from artgan.training.divergence import DivergenceGuard, recover_from_divergence, remember_initial_state
+from artgan.training.health import TrainingHealth, describe, variety
 from artgan.training.interrupts import GracefulInterrupts, stop_for_interrupt
 from artgan.runs.metrics_log import MetricsLog, NullLog, read_metrics
 from artgan.device import resolve_device
@@ -86,6 +88,7 @@ class Trainer:
         self.checked_step = 0  # the last step the guard found healthy
         self.interrupts = GracefulInterrupts()
         self.hooks: list = []  # hook(trainer, done) after every step's artefacts, e.g. --eval-every's FID tracker
+        self.health = TrainingHealth(t, variety(data.images[:t.grid_size]))  # D winning, collapse: said, not fatal
         self.stabilisers = Stabilisers(self)  # --ema, --replay, --diffaug, --r1, ... (all no-ops when off)
         D_for_g = self.D  # frozen D in G's step: no DDP gradient sync
         if t.compile:
@@ -199,9 +202,13 @@ class Trainer:
         row["images_per_second"] = images_per_second
         row["epoch"] = self.sampler.epoch
         row["lr_g"], row["lr_d"] = self.opt_g.param_groups[0]["lr"], self.opt_d.param_groups[0]["lr"]
+        symptoms = self.health.observe(row)
         self.log.log(self.step, row)
+        for symptom in self.health.new(symptoms):  # once each, when it starts; the bar shows it while it lasts
+            tqdm.write(f"artgan: warning: step {self.step}: {symptom.what}; {symptom.advice}", file=sys.stderr)
         shown = {k: f"{v:.3f}" for k, v in row.items() if k in ("loss_d", "loss_g", "d_real", "d_fake")}
-        bar.set_postfix(shown | {"img/s": f"{images_per_second:.0f}"}, refresh=False)
+        health = {"health": ", ".join(s.key for s in symptoms)} if symptoms else {}
+        bar.set_postfix(shown | {"img/s": f"{images_per_second:.0f}"} | health, refresh=False)
 
     # --- artefacts -------------------------------------------------------------------------------
 
@@ -224,7 +231,9 @@ class Trainer:
             return self.run.samples
         self.run.samples.mkdir(parents=True, exist_ok=True)
         path = self.run.samples / f"step_{self.step:08d}.png"
-        save_image_atomic(make_grid(self.sample_grid(), columns=GRID_COLUMNS), path)
+        grid = self.sample_grid()
+        self.health.observe_samples(grid)
+        save_image_atomic(make_grid(grid, columns=GRID_COLUMNS), path)
         return path
 
     def state_dict(self) -> dict:
@@ -302,6 +311,7 @@ class Trainer:
                 f"set. Resume with the run's own config.yaml and data, or start a new run with another --out"
             ) from None
         self.log.truncate_after(self.step)
+        self.health.prime(read_metrics(self.run.path))
         return True
 
     def finish(self) -> None:
@@ -311,3 +321,14 @@ class Trainer:
         save_image_atomic(upscale(make_grid(self.sample_grid(), columns=GRID_COLUMNS)), self.run.path / "samples.png")
         plot_training_curves(read_metrics(self.run.path), self.run.path / "training_curves.png")
         save_timelapse(sorted(self.run.samples.glob("step_*.png")), self.run.path / "timelapse.gif")
+        self.report_health()
+
+    def report_health(self) -> None:
+        """A run that ends unhealthy says so in its last words and in run.json (the app shows it)."""
+        symptoms = self.health.symptoms()
+        info = self.run.read_info() if self.run.info_file.is_file() else {}
+        info["health"] = [f"{s.what} ({s.advice})" for s in symptoms]
+        self.run.write_info(info)
+        if symptoms:
+            print(f"artgan: warning: training finished, but the run looks failed at step {self.step}: "
+                  f"{describe(symptoms)}", file=sys.stderr)

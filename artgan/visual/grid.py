@@ -60,6 +60,18 @@ def save_timelapse(frames: list[Path], path: Path, seconds: float = 8.0, max_fra
     return Path(path)
 
 
+def _readable(frames: list[Path]) -> list[Image.Image]:
+    """The grids that decode; one damaged on disk costs its frame, not the whole timelapse."""
+    images = []
+    for frame in frames:
+        try:
+            with Image.open(frame) as image:
+                images.append(image.convert("RGB"))
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            continue
+    return images
+
+
 def timelapse_gif(frames: list[Path], seconds: float = 8.0, max_frames: int = 60, min_side: int = 0) -> bytes | None:
     """Animated GIF bytes of the grids in ``frames``, thinned to ``max_frames`` and enlarged to
     ``min_side`` (nearest neighbour); None when there is none. In memory, so the web app can show
@@ -69,7 +81,9 @@ def timelapse_gif(frames: list[Path], seconds: float = 8.0, max_frames: int = 60
     if len(frames) > max_frames:
         picks = np.linspace(0, len(frames) - 1, max_frames).round().astype(int)
         frames = [frames[i] for i in sorted(set(picks))]
-    images = [upscale(Image.open(frame).convert("RGB"), min_side) for frame in frames]
+    images = [upscale(image, min_side) for image in _readable(frames)]
+    if not images:
+        return None
     duration = max(40, int(1000 * seconds / len(images)))
     durations = [duration] * (len(images) - 1) + [2000]  # hold the last frame
     # An adaptive palette per frame keeps colours right; GIF allows 256 colours per frame.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import time
@@ -82,9 +83,10 @@ def test_runs_page_shows_a_finished_runs_samples_timelapse_and_curves(app_runs, 
     assert not at.exception
     table = at.dataframe[0].value
     row = table[table["run"] == "digits"].iloc[0]
-    assert (row["variant"], row["data"], row["step"], row["state"]) == ("dcgan", "sklearn:digits", 4, "finished")
+    assert (row["variant"], row["data"], row["trained to step"], row["checkpoint step"], row["state"]) == \
+        ("dcgan", "sklearn:digits", 4, 4, "finished")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["State"] == "finished" and metrics["Step"] == "4 / 4"
+    assert metrics["State"] == "finished" and metrics["Trained to step"] == "4 / 4"
     assert at.toggle(key="monitor_refresh").value is False  # nothing to refresh for
     latest, timelapse = (media(image.proto.imgs[0].url) for image in at.get("image"))
     final_grid = Image.open(app_runs / "digits" / "samples" / "step_00000004.png")
@@ -92,9 +94,10 @@ def test_runs_page_shows_a_finished_runs_samples_timelapse_and_curves(app_runs, 
     gif = Image.open(io.BytesIO(timelapse))
     assert gif.format == "GIF" and gif.n_frames == 2  # grids at steps 2 and 4
     assert gif.size == upscale(final_grid, 384).size  # enlarged like the latest grid
-    assert len(at.get("vega_lite_chart")) == 3  # losses, D outputs, E[sign D(x)] (with ADA's p when on)
-    assert [c.value for c in at.caption][-3:] == ["Losses", "Discriminator output: D(x) and D(G(z))",
-                                                  "Adaptive augmentation: p (--augment ada) and E[sign D(x)]"]
+    assert len(at.get("vega_lite_chart")) == 4  # losses, D outputs, E[sign D(x)] (with ADA's p when on), variety
+    assert [c.value for c in at.caption][-4:-1] == ["Losses", "Discriminator output: D(x) and D(G(z))",
+                                                    "Adaptive augmentation: p (--augment ada) and E[sign D(x)]"]
+    assert at.caption[-1].value.startswith("Sample variety")
 
 
 def test_runs_page_follows_a_run_in_progress(app_runs, tmp_path, monkeypatch, media):
@@ -111,7 +114,7 @@ def test_runs_page_follows_a_run_in_progress(app_runs, tmp_path, monkeypatch, me
     Image.new("L", (40, 40), 255).save(live / "samples" / "step_00000006.png")
     shutil.copy(live / "checkpoints" / "step_00000004.safetensors", live / "checkpoints" / "step_00000006.safetensors")
     at.run()
-    assert {m.label: m.value for m in at.metric}["Step"] == "6 / 4"
+    assert {m.label: m.value for m in at.metric}["Trained to step"] == "6 / 4"
     assert pixels(media(at.get("image")[0].proto.imgs[0].url)).min() == 255  # the new, white grid
 
     stale = time.time() - 3600
@@ -133,3 +136,33 @@ def test_using_every_page_writes_no_file(app_runs, tmp_path, media):
     at = page("generate").run()
     download(at, media, "download_images")
     assert snapshot() == before
+
+
+def test_one_broken_run_is_listed_with_its_reason_and_hurts_no_other(app_runs, tmp_path, monkeypatch, media):
+    root = tmp_path / "runs"
+    shutil.copytree(app_runs / "digits", root / "digits")
+    shutil.copytree(app_runs / "digits", root / "big")
+    info = json.loads((root / "big" / "run.json").read_text())
+    (root / "big" / "run.json").write_text(json.dumps({**info, "size": "big"}))
+    (root / "digits" / "samples" / "step_00000004.png").write_bytes(b"\x89PNG\r\n\x1a\n torn")  # newest grid damaged
+    monkeypatch.setenv(RUNS_ENV, str(root))
+    for name in ("generate", "explore", "monitor"):
+        at = page(name).run()
+        assert not at.exception, name
+    assert at.dataframe[0].value["run"].tolist() == ["digits"]
+    assert [w.value for w in at.warning] == ["Run 'big' cannot be shown: run.json: size must be a whole number, got 'big'"]
+    latest = media(at.get("image")[0].proto.imgs[0].url)
+    assert np.array_equal(pixels(latest), np.asarray(upscale(Image.open(root / "digits" / "samples" / "step_00000002.png"), 384)))
+    assert "(the newer step_00000004.png cannot be read)" in at.get("image")[0].proto.imgs[0].caption
+
+
+def test_runs_table_says_how_far_training_got_and_where_the_checkpoint_is(app_runs, tmp_path, monkeypatch):
+    live = tmp_path / "runs" / "live"
+    shutil.copytree(app_runs / "digits", live)
+    with open(live / "metrics.csv", "a") as file:  # the trainer logged step 200; its last checkpoint is step 4
+        file.write("200" + ",0.5" * (len((live / "metrics.csv").read_text().splitlines()[0].split(",")) - 1) + "\n")
+    monkeypatch.setenv(RUNS_ENV, str(tmp_path / "runs"))
+    at = page("monitor").run()
+    row = at.dataframe[0].value.iloc[0]
+    assert (row["trained to step"], row["checkpoint step"]) == (200, 4)
+    assert {m.label: m.value for m in at.metric}["Trained to step"] == "200 / 4"

@@ -97,3 +97,17 @@ def test_one_sessions_generated_images_are_not_offered_to_another(app_runs):
     second = page("stylise").run()
     assert GALLERY_KEY not in second.session_state or second.session_state[GALLERY_KEY] == []
     assert second.radio(key="content_source").options == ["Upload a file"]
+
+
+def test_a_refused_upload_says_why_leaves_the_uploader_empty_and_a_good_one_clears_the_error(app_runs):
+    at = page("stylise").run()
+    at.file_uploader(key="content_upload").upload("huge.png", png() + b"\0" * (21 * 2**20), "image/png")
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["'huge.png' is 21.0 MB; the limit is 20 MB. Upload a smaller or more "
+                                           "compressed image"]
+    fresh = at.file_uploader(key="content_upload_1")  # the refused file is not left sitting in the uploader
+    assert "up to 20 MB" in fresh.label
+    fresh.upload("photo.png", png(), "image/png")
+    at.run()
+    assert not at.exception and not at.error  # the old message does not stay beside the new file

@@ -10,7 +10,7 @@ import streamlit as st
 from PIL import Image
 
 from artgan.app.common import pick_run, runs_root, show
-from artgan.app.runs import RunSummary, find_runs, read_run
+from artgan.app.runs import RunSummary, read_run, scan_runs
 from artgan.runs.metrics_log import read_metrics
 from artgan.visual.grid import timelapse_gif
 
@@ -19,15 +19,18 @@ CURVE_PANELS = {  # panel title -> which metrics.csv columns it plots (the CLI's
     "Losses": lambda name: name.startswith("loss"),
     "Discriminator output: D(x) and D(G(z))": lambda name: name in ("d_real", "d_fake", "d_fake_g"),
     "Adaptive augmentation: p (--augment ada) and E[sign D(x)]": lambda name: name in ("augment_p", "d_real_sign"),
+    "Sample variety (1 = as varied as the real images; a fall is mode collapse)": lambda name: name == "sample_variety",
 }
 NOT_CURVES = {"images_per_second", "epoch", "lr_g", "lr_d"}
 
 
 def render() -> None:
     st.title("Runs")
-    runs = find_runs(runs_root())
+    runs, broken = scan_runs(runs_root())
     if runs:
         st.dataframe(runs_table(runs), hide_index=True)
+    for run in broken:  # listed, not fatal: one bad run must not hide the others
+        st.warning(f"Run {run.name!r} cannot be shown: {run.reason}")
     run = pick_run("monitor_run", need_checkpoint=False)
     if run is None:
         return
@@ -41,7 +44,8 @@ def runs_table(runs: list[RunSummary]) -> pd.DataFrame:
     now = time.time()
     return pd.DataFrame([{
         "run": run.name, "variant": run.variant, "data": run.source, "size": f"{run.size}px",
-        "classes": len(run.class_names or []), "step": run.step, "of": run.planned_steps or None,
+        "classes": len(run.class_names or []), "trained to step": run.trained_step, "of": run.planned_steps or None,
+        "checkpoint step": run.step,
         "state": run.state(now), "updated": f"{_ago(now - run.updated)} ago",
     } for run in runs])
 
@@ -55,7 +59,8 @@ def show_run(path, name: str) -> None:
     speed = metrics.get("images_per_second", ([], [0.0]))[1][-1]
     cells = st.columns(4)
     cells[0].metric("State", run.state())
-    cells[1].metric("Step", f"{run.step}" + (f" / {run.planned_steps}" if run.planned_steps else ""))
+    cells[1].metric("Trained to step", f"{run.trained_step}" + (f" / {run.planned_steps}" if run.planned_steps else ""),
+                    help=f"the newest checkpoint (what Generate samples) is at step {run.step}")
     cells[2].metric("Images / s", f"{speed:.0f}")
     cells[3].metric("Updated", f"{_ago(time.time() - run.updated)} ago")
 
@@ -63,14 +68,20 @@ def show_run(path, name: str) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Latest samples")
-        if frames:
-            show(Image.open(frames[-1]), f"fixed noise, step {int(frames[-1].stem.split('_')[-1])}")
+        newest = newest_readable(frames)
+        if newest is not None:
+            path, image = newest
+            damaged = f" (the newer {frames[-1].name} cannot be read)" if path != frames[-1] else ""
+            show(image, f"fixed noise, step {int(path.stem.split('_')[-1])}{damaged}")
+        elif frames:
+            st.warning(f"None of the {len(frames)} sample grids can be read as an image.")
         else:
             st.info("No sample grid yet: the trainer writes one every `--sample-every` steps.")
     with right:
         st.subheader("Timelapse so far")
-        if len(frames) > 1:
-            st.image(timelapse_gif(frames, min_side=384), caption=f"{len(frames)} grids")
+        gif = timelapse_gif(frames, min_side=384) if len(frames) > 1 else None
+        if gif is not None:
+            st.image(gif, caption=f"{len(frames)} grids")
         else:
             st.info("The timelapse starts once there are two sample grids.")
 
@@ -80,6 +91,18 @@ def show_run(path, name: str) -> None:
     for title, keys in curve_panels(metrics).items():
         st.caption(title)
         st.line_chart(pd.DataFrame({key: pd.Series(metrics[key][1], index=metrics[key][0]) for key in keys}))
+
+
+def newest_readable(frames: list) -> tuple | None:
+    """The newest sample grid that decodes, with its image: a damaged (or half-copied) one is skipped."""
+    for path in reversed(frames[-10:]):
+        try:
+            with Image.open(path) as image:
+                image.load()
+                return path, image.copy()
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            continue
+    return None
 
 
 def curve_panels(metrics: dict) -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from artgan.app.common import png_bytes, show
 from artgan.app.sessions import gallery
-from artgan.app.uploads import FORMATS, UploadError, read_upload
+from artgan.app.uploads import FORMATS, MAX_BYTES, UploadError, read_upload
 from artgan.errors import ArtganError
 
 UPLOAD, GENERATED = "Upload a file", "A generated image"
@@ -63,18 +63,34 @@ def choose_image(role: str, key: str) -> Image.Image | None:
         caption = st.selectbox("Generated image", captions, key=f"{key}_generated")
         image = pictures[captions.index(caption)].image.convert("RGB")
     else:
-        upload = st.file_uploader(f"{role} ({', '.join(FORMATS)})", key=f"{key}_upload")
-        if upload is None:
-            return None
-        try:
-            image = read_upload(upload.getvalue(), upload.name)
-        except UploadError as error:
-            st.error(str(error))
+        image = checked_upload(role, key)
+        if image is None:
             return None
     preview = image.copy()
     preview.thumbnail((320, 320))
     show(preview, f"{image.width}x{image.height}", min_side=192)
     return image
+
+
+def checked_upload(role: str, key: str) -> Image.Image | None:
+    """The uploader's image, or None. A refused file is taken out of the uploader (a new widget key:
+    Streamlit cannot empty one) and its message stays until the next upload, so a one-file uploader
+    never holds a pile of rejected files and an old error never sits beside a newer file."""
+    attempt = st.session_state.get(f"{key}_attempt", 0)
+    widget = f"{key}_upload" if attempt == 0 else f"{key}_upload_{attempt}"
+    upload = st.file_uploader(f"{role} ({', '.join(FORMATS)}; up to {MAX_BYTES // 2**20} MB)", key=widget)
+    refused = st.session_state.get(f"{key}_refused")
+    if upload is None:
+        if refused:
+            st.error(refused)
+        return None
+    st.session_state.pop(f"{key}_refused", None)
+    try:
+        return read_upload(upload.getvalue(), upload.name)
+    except UploadError as error:
+        st.session_state[f"{key}_refused"] = str(error)
+        st.session_state[f"{key}_attempt"] = attempt + 1
+        st.rerun()
 
 
 def vgg_weights() -> str | None:

@@ -74,6 +74,19 @@ class SkipLayerExcitation(nn.Module):
         return big * self.gate(small)
 
 
+def run_blocks(x: torch.Tensor, blocks: nn.ModuleDict, excite: nn.ModuleDict, sources: dict[int, int]) -> dict[int, torch.Tensor]:
+    """Apply ``blocks`` in order; an output whose side has a source side is gated by SLE from that
+    earlier map. Returns every map by side (the input's included)."""
+    maps = {x.shape[-1]: x}
+    for block in blocks.values():
+        x = block(x)
+        side = x.shape[-1]
+        if side in sources:
+            x = excite[str(side)](maps[sources[side]], x)
+        maps[side] = x
+    return maps
+
+
 def up_block(w_in: int, w_out: int, double: bool) -> nn.Sequential:
     """Nearest-neighbour x2, then one (or, in the paper's alternate blocks, two) conv-BN-GLU layers."""
     layers: list[nn.Module] = [nn.Upsample(scale_factor=2, mode="nearest")]
@@ -105,16 +118,9 @@ class FastGANGenerator(nn.Module):
         z = z.flatten(1)
         if self.num_classes:
             z = torch.cat([z, F.one_hot(labels, self.num_classes).to(z.dtype)], 1)
-        features = {4: self.init(z.view(*z.shape, 1, 1))}
-        x = features[4]
-        sources = dict((big, small) for small, big in self.skips)
-        for key, block in self.ups.items():
-            side = int(key)
-            x = block(x)
-            if side in sources:
-                x = self.excite[key](features[sources[side]], x)
-            features[side] = x
-        return self.to_image(x)
+        sources = {big: small for small, big in self.skips}
+        maps = run_blocks(self.init(z.view(*z.shape, 1, 1)), self.ups, self.excite, sources)
+        return self.to_image(maps[max(maps)])
 
 
 class DownBlock(nn.Module):
@@ -185,16 +191,7 @@ class FastGANDiscriminator(nn.Module):
 
     def features(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
         """D's feature map at every side from the image's down to 8."""
-        x = self.stem(x)
-        maps = {x.shape[-1]: x}
-        sources = dict((small, big) for big, small in self.skips)
-        for key, block in self.downs.items():
-            side = int(key)
-            x = block(x)
-            if side in sources:
-                x = self.excite[key](maps[sources[side]], x)
-            maps[side] = x
-        return maps
+        return run_blocks(self.stem(x), self.downs, self.excite, {small: big for big, small in self.skips})
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, part: int | None = None):
         maps = self.features(x)

@@ -10,8 +10,10 @@ moves because G changed, not because the noise did.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import torch
+from torch import nn
 
 from artgan.data import ImageSet, to_uint8
 from artgan.evaluation.evaluate import domain_classifier_for
@@ -21,10 +23,15 @@ from artgan.evaluation.split import split_real
 
 
 class FIDTracker:
-    """A trainer hook: ``tracker(trainer, done)`` after each step measures FID every ``every`` steps."""
+    """A trainer hook: ``tracker(step, done, G)`` after each step measures FID every ``every`` steps.
 
-    def __init__(self, run_path: Path, data: ImageSet, every: int, n: int, seed: int = 0, progress: bool = True):
-        self.every = every
+    What it needs of the run is given once: the latent size, the device, the variant's label
+    sampler (conditional runs draw their classes as in training) and the metrics log it writes to.
+    """
+
+    def __init__(self, run_path: Path, data: ImageSet, every: int, n: int, seed: int, progress: bool,
+                 latent_dim: int, device: torch.device, sample_labels: Callable, log):
+        self.every, self.latent_dim, self.device, self.sample_labels, self.log = every, latent_dim, device, sample_labels, log
         reference, held_out = split_real(data, seed=0)
         classifier = domain_classifier_for(Path(run_path), reference, held_out, steps=400, progress=progress)
         self.network = DomainFeatures(classifier)
@@ -33,19 +40,18 @@ class FIDTracker:
         self.noise: torch.Tensor | None = None
 
     @torch.no_grad()
-    def measure(self, trainer) -> float:
+    def measure(self, G: nn.Module) -> float:
         if self.noise is None:
             generator = torch.Generator().manual_seed(self.seed + 12345)
-            self.noise = torch.randn(self.n, trainer.config.model.latent_dim, generator=generator).to(trainer.device)
-        G = trainer.sampling_generator()
+            self.noise = torch.randn(self.n, self.latent_dim, generator=generator).to(self.device)
         was_training = G.training
         G.eval()
-        labels = trainer.variant.sample_labels(self.n, torch.Generator(trainer.device).manual_seed(self.seed), trainer.device)
+        labels = self.sample_labels(self.n, torch.Generator(self.device).manual_seed(self.seed), self.device)
         images = torch.cat([to_uint8(G(self.noise[i:i + 256], labels[i:i + 256] if labels is not None else None)).cpu()
                             for i in range(0, self.n, 256)])
         G.train(was_training)
         return fid(self.reference, extract(self.network, images).vectors)
 
-    def __call__(self, trainer, done: bool) -> None:
-        if trainer.step % self.every == 0 or done:
-            trainer.log.log(trainer.step, {"fid_domain": self.measure(trainer)})
+    def __call__(self, step: int, done: bool, G: nn.Module) -> None:
+        if step % self.every == 0 or done:
+            self.log.log(step, {"fid_domain": self.measure(G)})

@@ -54,7 +54,9 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
     if config.train.eval_every > 0 and main:
         from artgan.evaluation.tracking import FIDTracker  # evaluation builds on training, so only on request
 
-        trainer.hooks.append(FIDTracker(run.path, data, config.train.eval_every, config.train.eval_n, config.train.seed, progress))
+        t = config.train
+        trainer.hooks.append(FIDTracker(run.path, data, t.eval_every, t.eval_n, t.seed, progress, config.model.latent_dim,
+                                        trainer.device, trainer.variant.sample_labels, trainer.log))
     if not (resume and trainer.resume()):
         trainer.log.truncate_after(0)  # a fresh start in a folder a killed run left metrics in
     return trainer, data

@@ -6,7 +6,8 @@ every checkpoint overwrites a good one with NaN weights. The guard watches every
 device (no host sync: a per-step ``.item()`` would stall a GPU), and the trainer asks it once per
 log / sample / checkpoint boundary whether anything went wrong since the last boundary. If so,
 nothing of the bad stretch is written, and the run either stops with a message saying what to
-try, or (``--on-divergence rollback``) reloads the last good checkpoint with lower learning rates.
+try, or (``--on-divergence rollback``) reloads the last good checkpoint with lower learning rates:
+``decide_after_divergence`` says which, and the trainer applies it.
 
 Gradients are watched through ``Precision.backward_and_step``'s ``before_step`` hook, which also
 clips them when ``--max-grad-norm`` is set. Under fp16 a non-finite gradient is the GradScaler's
@@ -17,14 +18,14 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from artgan.config import TrainConfig
 from artgan.errors import ArtganError
-from artgan.runs.checkpoint import newest_good_checkpoint
+from artgan.runs.checkpoint import list_checkpoints, newest_good_checkpoint
 from artgan.training.distributed import main_first
 
 
@@ -43,6 +44,7 @@ class DivergenceGuard:
         self.last: dict[str, torch.Tensor] = {}  # latest value of every watched quantity, for the message
         self.rollbacks = 0
         self.lr_scale = 1.0  # product of every rollback's --rollback-lr-factor
+        self.start_state: dict | None = None  # where a rollback before the first checkpoint goes
 
     def watch_losses(self, stats: dict[str, torch.Tensor]) -> None:
         """Every statistic must be finite; a loss must also stay within --divergence-limit."""
@@ -65,6 +67,10 @@ class DivergenceGuard:
         if self.watch_gradient_values:
             self.tripped |= ~torch.isfinite(norm) | (norm > self.limit)
         self.last[f"grad_norm_{self.names.get(id(optimizer), 'model')}"] = norm.detach()
+
+    def remember_start(self, state: dict) -> None:
+        """Rollback needs a state to go back to before the first checkpoint exists: keep one in memory."""
+        self.start_state = copy.deepcopy(state)
 
     def diverged(self) -> bool:
         """One host sync: did anything go wrong since the last ``reset``, on this or any other rank?"""
@@ -113,52 +119,37 @@ def advice(t: TrainConfig) -> str:
     return "try " + "; ".join(tips)
 
 
-def recover_from_divergence(trainer, bar) -> None:
-    """Stop with what happened and what to try, or roll back to the last good state with lower LRs.
+@dataclass
+class Rollback:
+    """The guard's decision after a divergence, which the trainer applies: load ``state``, then train
+    on with the rollback count and learning-rate scale given here."""
 
-    Nothing after ``trainer.checked_step`` was written, because the guard is asked before every
-    log row, sample grid and checkpoint, so the newest checkpoint on disk is always a healthy one.
+    state: dict
+    rollbacks: int
+    lr_scale: float
+    message: str
+
+
+def decide_after_divergence(guard: DivergenceGuard, t: TrainConfig, checked_step: int, step: int,
+                            checkpoints: Path, main: bool) -> Rollback:
+    """Stop with what happened and what to try (``TrainingDiverged``), or say where to roll back to.
+
+    Nothing after ``checked_step`` was written, because the guard is asked before every log row,
+    sample grid and checkpoint, so the newest checkpoint on disk is always a healthy one; before
+    the first checkpoint the run goes back to the start kept by ``remember_start``. ``main``: this
+    process may rename a damaged checkpoint (rank 0 under torchrun).
     """
-    t = trainer.config.train
-    what = f"between step {trainer.checked_step} and {trainer.step}: {trainer.guard.describe()}"
-    if t.on_divergence == "stop" or trainer.guard.rollbacks >= t.max_rollbacks:
-        latest = trainer.run.latest_checkpoint()
-        kept = f"the last good checkpoint {latest} is kept" if latest else "no checkpoint had been written yet"
-        tried = f" after {trainer.guard.rollbacks} rollback(s)" if trainer.guard.rollbacks else ""
+    what = f"between step {checked_step} and {step}: {guard.describe()}"
+    if t.on_divergence == "stop" or guard.rollbacks >= t.max_rollbacks:
+        found = list_checkpoints(checkpoints)
+        kept = f"the last good checkpoint {found[-1]} is kept" if found else "no checkpoint had been written yet"
+        tried = f" after {guard.rollbacks} rollback(s)" if guard.rollbacks else ""
         raise TrainingDiverged(f"training diverged{tried} {what}. Nothing from those steps was saved; {kept}; "
                                f"{advice(t)}")
-    rollback(trainer)
-    if trainer.ranks.main:
-        tqdm.write(f"artgan: training diverged {what}; rolled back to step {trainer.step} with learning rates "
-                   f"x{trainer.guard.lr_scale:g} (rollback {trainer.guard.rollbacks} of {t.max_rollbacks})", file=sys.stderr)
-    bar.n = trainer.step
-    bar.refresh()
-
-
-def remember_initial_state(trainer) -> None:
-    """Rollback needs a state to go back to before the first checkpoint exists: keep one in memory."""
-    if trainer.config.train.on_divergence == "rollback" and trainer.run.latest_checkpoint() is None:
-        trainer.initial_state = copy.deepcopy(trainer.state_dict())
-
-
-def rollback(trainer) -> None:
-    """Reload the newest intact checkpoint (or the run's start) and scale learning rates down.
-
-    The scale is kept in the checkpoint and in the config's lr_g/lr_d, so a learning-rate schedule
-    that recomputes rates from the config (``--lr-step``) keeps the lowered rates too.
-    """
     with main_first():  # under torchrun rank 0 quarantines a damaged file before the others read
-        found = newest_good_checkpoint(trainer.run.checkpoints, quarantine=trainer.ranks.main)
-    state = found[1] if found else trainer.initial_state
-    scale = trainer.guard.lr_scale * trainer.config.train.rollback_lr_factor
-    rollbacks = trainer.guard.rollbacks + 1
-    trainer.load_state_dict(state)  # restores the scale the state was saved with
-    ratio = scale / trainer.guard.lr_scale
-    for optimizer in (trainer.opt_g, trainer.opt_d):
-        for group in optimizer.param_groups:
-            group["lr"] *= ratio
-    trainer.guard.rollbacks, trainer.guard.lr_scale = rollbacks, scale
-    trainer.config.train.lr_g, trainer.config.train.lr_d = (lr * scale for lr in trainer.base_lrs)
-    trainer.guard.reset()
-    trainer.checked_step = trainer.step
-    trainer.log.truncate_after(trainer.step)
+        found = newest_good_checkpoint(checkpoints, quarantine=main)
+    state = found[1] if found else guard.start_state
+    rollbacks, scale = guard.rollbacks + 1, guard.lr_scale * t.rollback_lr_factor
+    message = (f"artgan: training diverged {what}; rolled back to step {state['step']} with learning rates "
+               f"x{scale:g} (rollback {rollbacks} of {t.max_rollbacks})")
+    return Rollback(state, rollbacks, scale, message)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 
 from artgan.errors import ArtganError
 
@@ -74,17 +75,12 @@ class GracefulInterrupts:
     def name(self) -> str:
         return SIGNAL_NAMES.get(self.signum, f"signal {self.signum}")
 
+    def stopped(self, step: int, total_steps: int, saved: Path, run: Path) -> TrainingInterrupted:
+        """The error that ends the run once it saved ``saved``, saying how to go on."""
+        from artgan.training.distributed import launch_command
 
-def stop_for_interrupt(trainer) -> None:
-    """Save at this step boundary (unless the loop just did) and end the run, saying how to go on."""
-    from artgan.runs.checkpoint import checkpoint_path
-    from artgan.training.distributed import launch_command
-
-    path = checkpoint_path(trainer.run.checkpoints, trainer.step)
-    if not path.exists():
-        path = trainer.save_checkpoint()
-    raise TrainingInterrupted(
-        f"stopped by {trainer.interrupts.name} at step {trainer.step} of {trainer.total_steps}; saved {path}. "
-        f"Continue with: {launch_command()} train --out {trainer.run.path} --resume",
-        trainer.interrupts.signum,
-    )
+        return TrainingInterrupted(
+            f"stopped by {self.name} at step {step} of {total_steps}; saved {saved}. "
+            f"Continue with: {launch_command()} train --out {run} --resume",
+            self.signum,
+        )

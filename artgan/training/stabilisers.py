@@ -13,17 +13,28 @@ add its own); ``after_generator_step``; ``sampling_generator`` for grids.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
 from torch import nn
 
-from artgan.config import TrainConfig
+from artgan.config import Config, TrainConfig
 from artgan.errors import ArtganError
 from artgan.ranks import per_sample
 from artgan.training.augment import ada_probability, diff_augment
 from artgan.training.distributed import gather_batch, mean_over_ranks
 from artgan.variants.losses import r1_penalty
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a stabiliser may know of the run: its config, device, generator and length."""
+
+    config: Config
+    device: torch.device
+    G: nn.Module
+    total_steps: int
 
 
 class Stabiliser:
@@ -35,9 +46,9 @@ class Stabiliser:
     def enabled(t: TrainConfig) -> bool:
         raise NotImplementedError
 
-    def __init__(self, trainer):
-        self.trainer = trainer
-        self.rng = torch.Generator(trainer.device).manual_seed(trainer.config.train.seed + 1000 + self.seed_offset)
+    def __init__(self, run: RunFacts):
+        self.run, self.t, self.device = run, run.config.train, run.device
+        self.rng = torch.Generator(run.device).manual_seed(self.t.seed + 1000 + self.seed_offset)
 
     def before_iteration(self, step: int) -> None: ...
     def replay(self, fake: torch.Tensor, labels: torch.Tensor | None): return fake, labels
@@ -55,22 +66,6 @@ class Stabiliser:
         self.rng.set_state(state[f"rng_{type(self).__name__}"])
 
 
-class StepSchedule(Stabiliser):
-    """--lr-step N --lr-gamma G: both learning rates times G every N steps (the second report: 50 / 0.75).
-
-    The rate is a function of the step alone, so resuming needs no scheduler state.
-    """
-
-    enabled = staticmethod(lambda t: t.lr_step > 0)
-
-    def before_iteration(self, step: int) -> None:
-        t = self.trainer.config.train
-        factor = t.lr_gamma ** (step // t.lr_step)
-        for optimizer, base in ((self.trainer.opt_g, t.lr_g), (self.trainer.opt_d, t.lr_d)):
-            for group in optimizer.param_groups:
-                group["lr"] = base * factor
-
-
 class DiffAugment(Stabiliser):
     """--diffaug: Zhao et al. 2020's differentiable augmentation of everything D sees.
 
@@ -82,22 +77,22 @@ class DiffAugment(Stabiliser):
     enabled = staticmethod(lambda t: t.diffaug)
     seed_offset = 1
 
-    def __init__(self, trainer):
-        super().__init__(trainer)
-        self.adaptive = trainer.config.train.augment == "ada"
-        zero = torch.zeros((), device=trainer.device)
+    def __init__(self, run):
+        super().__init__(run)
+        self.adaptive = self.t.augment == "ada"
+        zero = torch.zeros((), device=self.device)
         self.p, self.signs, self.steps = zero.clone(), zero.clone(), 0
 
     def discriminator_input(self, images):
-        return diff_augment(images, self.trainer.config.train.diffaug_policy, self.rng, self.p if self.adaptive else None)
+        return diff_augment(images, self.t.diffaug_policy, self.rng, self.p if self.adaptive else None)
 
     def after_discriminator_step(self, stats):
         if not self.adaptive:
             return {}
         if "d_real_sign" not in stats:
             raise ArtganError(f"--augment ada needs the variant to report d_real_sign; "
-                              f"model {self.trainer.config.model.name!r} does not (see variants/base.py)")
-        t = self.trainer.config.train
+                              f"model {self.run.config.model.name!r} does not (see variants/base.py)")
+        t = self.t
         self.signs += stats["d_real_sign"].float()
         self.steps += 1
         if self.steps == t.ada_interval:
@@ -113,7 +108,7 @@ class DiffAugment(Stabiliser):
     def load_state_dict(self, state):
         super().load_state_dict(state)
         if "ada_p" in state:  # runs from before ADA have none
-            device = self.trainer.device
+            device = self.device
             self.p, self.signs, self.steps = state["ada_p"].to(device), state["ada_signs"].to(device), state["ada_steps"]
 
 
@@ -124,12 +119,12 @@ class InstanceNoise(Stabiliser):
     enabled = staticmethod(lambda t: t.instance_noise > 0)
     seed_offset = 2
 
-    def __init__(self, trainer):
-        super().__init__(trainer)
-        self.std = trainer.config.train.instance_noise
+    def __init__(self, run):
+        super().__init__(run)
+        self.std = self.t.instance_noise
 
     def before_iteration(self, step: int) -> None:
-        self.std = self.trainer.config.train.instance_noise * max(0.0, 1.0 - step / self.trainer.total_steps)
+        self.std = self.t.instance_noise * max(0.0, 1.0 - step / self.run.total_steps)
 
     def discriminator_input(self, images):
         noise = per_sample(lambda n: torch.randn((n, *images.shape[1:]), generator=self.rng, device=images.device,
@@ -145,13 +140,13 @@ class ExperienceReplay(Stabiliser):
     enabled = staticmethod(lambda t: t.replay > 0)
     seed_offset = 3
 
-    def __init__(self, trainer):
-        super().__init__(trainer)
+    def __init__(self, run):
+        super().__init__(run)
         self.images: torch.Tensor | None = None
         self.labels: torch.Tensor | None = None
 
     def replay(self, fake, labels):
-        t = self.trainer.config.train
+        t = self.t
         shown, shown_labels = fake, labels
         if self.images is not None:
             n = len(fake)
@@ -168,7 +163,7 @@ class ExperienceReplay(Stabiliser):
             self._remember(fake.half().contiguous(), labels)
 
     def _remember(self, fake: torch.Tensor, labels: torch.Tensor | None) -> None:
-        room = self.trainer.config.train.replay_size - (0 if self.images is None else len(self.images))
+        room = self.t.replay_size - (0 if self.images is None else len(self.images))
         if room > 0:
             fake, labels = fake[:room], None if labels is None else labels[:room]
             self.images = fake if self.images is None else torch.cat([self.images, fake])
@@ -185,7 +180,7 @@ class ExperienceReplay(Stabiliser):
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
-        device = self.trainer.device
+        device = self.device
         self.images = None if state["replay_images"] is None else state["replay_images"].to(device)
         self.labels = None if state["replay_labels"] is None else state["replay_labels"].to(device)
 
@@ -196,7 +191,7 @@ class R1(Stabiliser):
     enabled = staticmethod(lambda t: t.r1 > 0)
 
     def penalties(self, D, real, labels):
-        return {"r1_penalty": self.trainer.config.train.r1 / 2 * r1_penalty(D, real, labels)}
+        return {"r1_penalty": self.t.r1 / 2 * r1_penalty(D, real, labels)}
 
 
 class EMAGenerator(Stabiliser):
@@ -209,17 +204,18 @@ class EMAGenerator(Stabiliser):
 
     enabled = staticmethod(lambda t: t.ema)
 
-    def __init__(self, trainer):
-        super().__init__(trainer)
-        self.model = copy.deepcopy(trainer.G).eval().requires_grad_(False)
+    def __init__(self, run):
+        super().__init__(run)
+        self.G = run.G
+        self.model = copy.deepcopy(run.G).eval().requires_grad_(False)
         self.updates = 0
 
     @torch.no_grad()
     def after_generator_step(self) -> None:
         self.updates += 1
-        decay = min(self.trainer.config.train.ema_decay, (1 + self.updates) / (10 + self.updates))
-        torch._foreach_lerp_(list(self.model.parameters()), list(self.trainer.G.parameters()), 1.0 - decay)
-        for average, live in zip(self.model.buffers(), self.trainer.G.buffers()):
+        decay = min(self.t.ema_decay, (1 + self.updates) / (10 + self.updates))
+        torch._foreach_lerp_(list(self.model.parameters()), list(self.G.parameters()), 1.0 - decay)
+        for average, live in zip(self.model.buffers(), self.G.buffers()):
             average.copy_(live)  # batch-norm statistics are taken as they are
 
     def sampling_generator(self):
@@ -234,14 +230,14 @@ class EMAGenerator(Stabiliser):
 
 
 # Order matters where hooks compose: D's inputs are augmented first, then noised.
-STABILISERS: list[type[Stabiliser]] = [StepSchedule, DiffAugment, InstanceNoise, ExperienceReplay, R1, EMAGenerator]
+STABILISERS: list[type[Stabiliser]] = [DiffAugment, InstanceNoise, ExperienceReplay, R1, EMAGenerator]
 
 
 class Stabilisers:
     """The tricks switched on in the config, called in ``STABILISERS`` order at each hook point."""
 
-    def __init__(self, trainer):
-        self.active = [cls(trainer) for cls in STABILISERS if cls.enabled(trainer.config.train)]
+    def __init__(self, run: RunFacts):
+        self.active = [cls(run) for cls in STABILISERS if cls.enabled(run.config.train)]
 
     def before_iteration(self, step: int) -> None:
         for s in self.active:

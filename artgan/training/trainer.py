@@ -24,15 +24,16 @@ from artgan.errors import ArtganError
 from artgan.training import distributed
 from artgan.training.compiled import compiled
 from artgan.runs.checkpoint import checkpoint_path, newest_good_checkpoint, prune_checkpoints, save_checkpoint
-from artgan.training.divergence import DivergenceGuard, recover_from_divergence, remember_initial_state
+from artgan.training.divergence import DivergenceGuard, decide_after_divergence
 from artgan.training.health import TrainingHealth, describe, variety
-from artgan.training.interrupts import GracefulInterrupts, stop_for_interrupt
+from artgan.training.interrupts import GracefulInterrupts
+from artgan.training.learning_rate import learning_rates, set_learning_rate
 from artgan.runs.metrics_log import MetricsLog, NullLog, read_metrics
 from artgan.device import resolve_device
 from artgan.training.precision import Precision
 from artgan.runs.run_dir import RunDir
 from artgan.training.sampler import BatchSampler
-from artgan.training.stabilisers import Stabilisers
+from artgan.training.stabilisers import RunFacts, Stabilisers
 from artgan.variants import get_variant
 from artgan.variants.base import match_parameter_layouts
 from artgan.visual.grid import make_grid, upscale
@@ -84,12 +85,11 @@ class Trainer:
         # NaN/inf/exploding values are caught before they are saved, and
         # Ctrl-C / SIGTERM save a checkpoint at the next step boundary.
         self.guard = DivergenceGuard(t, self.device, {"D": self.opt_d, "G": self.opt_g}, self.precision.dtype == torch.float16)
-        self.base_lrs = (t.lr_g, t.lr_d)  # before any rollback lowers them
         self.checked_step = 0  # the last step the guard found healthy
         self.interrupts = GracefulInterrupts()
-        self.hooks: list = []  # hook(trainer, done) after every step's artefacts, e.g. --eval-every's FID tracker
+        self.hooks: list = []  # hook(step, done, G) after every step's artefacts, e.g. --eval-every's FID tracker
         self.health = TrainingHealth(t, variety(data.images[:t.grid_size]))  # D winning, collapse: said, not fatal
-        self.stabilisers = Stabilisers(self)  # --ema, --replay, --diffaug, --r1, ... (all no-ops when off)
+        self.stabilisers = Stabilisers(RunFacts(config, self.device, self.G, self.total_steps))  # --ema, --diffaug, ... (no-ops when off)
         D_for_g = self.D  # frozen D in G's step: no DDP gradient sync
         if t.compile:
             self.G_train = compiled(self.G_train)
@@ -141,6 +141,7 @@ class Trainer:
 
     def train_step(self) -> dict[str, torch.Tensor]:
         stats: dict[str, torch.Tensor] = {}
+        self.apply_learning_rates()
         self.stabilisers.before_iteration(self.step)
         # With one D step per iteration, G's first step trains on that step's fakes (D's updated
         # weights judge them), sparing a second G forward: the textbook DCGAN loop's order.
@@ -160,7 +161,8 @@ class Trainer:
         last_time, last_step = time.perf_counter(), self.step
         try:
             self.interrupts.install()
-            remember_initial_state(self)
+            if t.on_divergence == "rollback" and self.run.latest_checkpoint() is None:
+                self.guard.remember_start(self.state_dict())
             while self.step < self.total_steps:
                 stats = self.train_step()
                 self.guard.watch_losses(stats)
@@ -170,7 +172,7 @@ class Trainer:
                 boundary = done or self.interrupts.pending or any(self.step % n == 0 for n in (t.log_every, t.sample_every, t.checkpoint_every))
                 if boundary:  # the guard costs a host sync, so it is asked only where something is written
                     if self.guard.diverged():
-                        recover_from_divergence(self, bar)  # stops the run, or rolls back to a good step
+                        self.roll_back(bar)  # or the run stops, with what happened and what to try
                         continue
                     self.checked_step = self.step
                 if self.step % t.log_every == 0 or done:
@@ -183,15 +185,43 @@ class Trainer:
                 if self.step % t.checkpoint_every == 0 or done:
                     self.save_checkpoint()
                 for hook in self.hooks if self.ranks.main else ():
-                    hook(self, done)
+                    hook(self.step, done, self.sampling_generator())
                 if boundary and self.interrupts.agreed(self.device):
-                    stop_for_interrupt(self)
+                    self.stop_for_interrupt()
         finally:
             self.interrupts.restore()
             bar.close()
             self.log.close()
         self.finish()
         return self.run
+
+    def apply_learning_rates(self) -> None:
+        """The optimisers' rates for this step: the one place they are written (``learning_rate.py``)."""
+        lr_g, lr_d = learning_rates(self.config.train, self.step, self.guard.lr_scale)
+        set_learning_rate(self.opt_g, lr_g)
+        set_learning_rate(self.opt_d, lr_d)
+
+    def roll_back(self, bar) -> None:
+        """Apply the guard's decision after a divergence: an earlier good state, lower learning rates."""
+        decision = decide_after_divergence(self.guard, self.config.train, self.checked_step, self.step,
+                                           self.run.checkpoints, self.ranks.main)
+        self.load_state_dict(decision.state)
+        self.guard.rollbacks, self.guard.lr_scale = decision.rollbacks, decision.lr_scale
+        self.apply_learning_rates()
+        self.guard.reset()
+        self.checked_step = self.step
+        self.log.truncate_after(self.step)
+        if self.ranks.main:
+            tqdm.write(decision.message, file=sys.stderr)
+        bar.n = self.step
+        bar.refresh()
+
+    def stop_for_interrupt(self) -> None:
+        """Save at this step boundary (unless the loop just did) and end the run, saying how to go on."""
+        path = checkpoint_path(self.run.checkpoints, self.step)
+        if not path.exists():
+            path = self.save_checkpoint()
+        raise self.interrupts.stopped(self.step, self.total_steps, path, self.run.path)
 
     def record(self, stats: dict[str, torch.Tensor], images_per_second: float, bar) -> None:
         names = list(stats)
@@ -274,7 +304,7 @@ class Trainer:
         self.stabilisers.load_state_dict(state)
         if "divergence" in state:  # runs from before the guard have none
             self.guard.load_state_dict(state["divergence"])
-            self.config.train.lr_g, self.config.train.lr_d = (lr * self.guard.lr_scale for lr in self.base_lrs)
+        self.apply_learning_rates()
 
     def save_checkpoint(self) -> Path:
         path = checkpoint_path(self.run.checkpoints, self.step)

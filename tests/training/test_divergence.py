@@ -69,7 +69,7 @@ def test_rollback_reloads_the_last_good_checkpoint_with_lower_learning_rates(tmp
     resumed, _ = prepare_run(build_config({**overrides, "train": {**overrides["train"], "steps": 12}}),
                              trainer.run.path, True, progress=False)
     assert resumed.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 * 0.25)
-    assert resumed.config.train.lr_g == pytest.approx(2e-4 * 0.25)
+    assert resumed.config.train.lr_g == 2e-4  # the base rate: nothing writes the config while training
 
 
 def test_rollback_before_the_first_checkpoint_restarts_from_the_beginning(tmp_path, capfd):

@@ -39,3 +39,22 @@ def check_output_file(path: str | Path, flag: str) -> Path:
         raise ArtganError(f"{flag} {str(path)!r} is a folder; give a file name such as {str(path / 'grid.png')!r}")
     check_output_folder(path.parent, flag=f"{flag} {str(path)!r}: its folder")
     return path
+
+
+def check_writable(folder: str | Path, advice: str) -> None:
+    """Refuse, before the work, a folder this command must write into but cannot (a read-only mount, no
+    permission). Tried with a real unnamed temp file: ``os.access`` says yes to root on a read-only mount."""
+    import tempfile
+
+    from artgan.errors import ArtganError
+
+    folder = Path(folder)
+    existing = next((p for p in (folder, *folder.parents) if p.is_dir()), None)
+    if existing is None:
+        return
+    try:
+        with tempfile.TemporaryFile(dir=existing):  # O_TMPFILE on Linux: no name ever appears in the folder
+            pass
+    except OSError as error:
+        where = "" if existing == folder else f" ({existing}, where it would be created)"
+        raise ArtganError(f"cannot write in {folder}{where}: {error.strerror or error}; {advice}") from None

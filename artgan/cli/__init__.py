@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from artgan import __version__
 from artgan.errors import ArtganError
@@ -40,8 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings from artgan's own code read like its errors: one line, no source location."""
+    return f"artgan: warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    formatwarning, warnings.formatwarning = warnings.formatwarning, one_line_warning
     try:
         args = parser.parse_args(argv)
         return int(args.run(args) or 0)
@@ -51,3 +58,5 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("artgan: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = formatwarning

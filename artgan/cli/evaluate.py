@@ -26,27 +26,32 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--classifier-steps", type=int, default=400, metavar="N", help="training steps when the domain classifier is trained here")
     parser.add_argument("--inception-weights", metavar="FILE", help="Inception-v3 weights file (default: torch hub cache, downloaded once)")
     parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=True,
-                        help="write the self-contained HTML report RUN/evaluation/report.html")
+                        help="write the self-contained HTML report OUT/report.html")
+    parser.add_argument("--out", metavar="DIR", help="folder for metrics.json, report.html and a newly trained "
+                                                     "classifier (default: RUN/evaluation; another one for a read-only run)")
     add_runtime_arguments(parser, seed_help="seed of the samples and of the real split")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from artgan.evaluation.evaluate import evaluate, format_table, prepare
+    from artgan.evaluation.evaluate import evaluate, evaluation_folder, format_table, prepare
+    from artgan.paths import check_output_folder, check_writable
 
     check_count("--n", args.n, 10, 50_000, "FID's usual sample count is 50,000")
+    out = evaluation_folder(args.run_dir, check_output_folder(args.out) if args.out else None)
+    check_writable(out, "use --out DIR to write the scores somewhere else")  # before minutes of scoring
     setup = prepare(args.run_dir, args.features, args.data, args.classifier, args.classifier_steps,
-                    args.inception_weights, args.device, args.seed, progress=not args.quiet)
-    result = evaluate(args.run_dir, args.features, args.n, args.seed, progress=not args.quiet, setup=setup)
+                    args.inception_weights, args.device, args.seed, progress=not args.quiet, out=out)
+    result = evaluate(args.run_dir, args.features, args.n, args.seed, progress=not args.quiet, setup=setup, out=out)
     print(f"{result['model']} at step {result['step']}, {result['n']} images per row, features: {result['features']}")
     print(format_table(result))
     if "gan_train_test" in result:
         from artgan.evaluation.classifier import format_gan_train_test
 
         print("\nGAN-test / GAN-train (Shmelkov et al. 2018):\n" + format_gan_train_test(result["gan_train_test"]))
-    print(f"wrote {args.run_dir}/evaluation/metrics.json")
+    print(f"wrote {out / 'metrics.json'}")
     if args.report:
         from artgan.evaluation.report import write_report
 
-        print(f"wrote {write_report(args.run_dir, setup, result)}")
+        print(f"wrote {write_report(args.run_dir, setup, result, out)}")
     return 0

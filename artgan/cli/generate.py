@@ -31,15 +31,16 @@ def run(args: argparse.Namespace) -> int:
     from artgan.errors import ArtganError
     from artgan.generation import load_generator
     from artgan.atomic import save_image_atomic
-    from artgan.paths import check_output_file, check_output_folder
+    from artgan.paths import check_output_file, check_output_folder, check_writable
     from artgan.visual.grid import make_grid, save_images
 
     check_count("--n", args.n, 1, 100_000, "images written as PNG files, one each")
     if args.per_class is not None:
         check_count("--per-class", args.per_class, 1, 10_000, "images of every class")
     grid = check_output_file(args.grid, "--grid") if args.grid else None
-    model = load_generator(args.run_dir, device=args.device)
     out = check_output_folder(args.out) if args.out else Path(args.run_dir) / "generated"
+    check_writable(out, "use --out DIR to write the images somewhere else")
+    model = load_generator(args.run_dir, device=args.device)
     if args.per_class is not None:
         if not model.conditional:
             raise ArtganError(f"--per-class needs a conditional model; this run's model ({model.variant.name}) is unconditional")

@@ -40,13 +40,14 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from artgan.paths import check_output_file
+    from artgan.paths import check_output_file, check_writable
 
     for flag, value, low, high in (("--rows", args.rows, 1, 64), ("--steps", args.steps, 2, 64),
                                    ("--per-class", args.per_class, 1, 64), ("--k", args.k, 1, 64)):
         check_count(flag, value, low, high, "rows or columns of one picture")
     check_count("--n", args.n, 1, 100_000, "samples drawn")
     out = check_output_file(args.out, "--out") if args.out else Path(args.run_dir) / "show" / f"{args.what}.png"
+    check_writable(out.parent, "use --out FILE.png to write the picture somewhere else")
     out.parent.mkdir(parents=True, exist_ok=True)
     written = DRAW[args.what](args, out)
     print("wrote " + " and ".join(str(p) for p in written))

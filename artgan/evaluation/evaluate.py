@@ -64,13 +64,20 @@ def model_source(run_path: Path) -> str:
     return RunDir(Path(run_path)).read_config().data.source
 
 
+def evaluation_folder(run_path: str | Path, out: str | Path | None = None) -> Path:
+    """Where evaluate writes metrics.json, report.html and its classifier: ``--out``, else RUN/evaluation."""
+    return Path(out) if out else Path(run_path) / "evaluation"
+
+
 def domain_classifier_for(run_path: Path, reference: ImageSet, held_out: ImageSet, steps: int,
-                          progress: bool, path: str | Path | None = None):
-    """The given classifier, or the run's cached one, or a new one trained on the reference half.
-    The cache is per data source, so `--data OTHER` never measures in a classifier of the run's data."""
+                          progress: bool, path: str | Path | None = None, out: str | Path | None = None):
+    """The given classifier, or a cached one (in ``out``, then the run's own), or a new one trained on
+    the reference half and cached in ``out``. The cache is per data source, so `--data OTHER` never
+    measures in a classifier of the run's data."""
     name = "classifier.safetensors" if reference.source == model_source(run_path) else \
         "classifier-" + re.sub(r"[^a-z0-9]+", "-", reference.source.lower()).strip("-")[-40:] + ".safetensors"
-    cached = Path(path) if path else Path(run_path) / "evaluation" / name
+    places = [evaluation_folder(run_path, out) / name, evaluation_folder(run_path) / name]
+    cached = Path(path) if path else next((p for p in places if p.is_file()), places[0])
     if path or cached.is_file():  # a classifier the user names must exist; the run's own is trained once
         classifier = load_classifier(cached)
         if (classifier.info.channels, classifier.info.size) != (reference.channels, reference.size):
@@ -86,14 +93,14 @@ def domain_classifier_for(run_path: Path, reference: ImageSet, held_out: ImageSe
 
 def prepare(run_path: str | Path, features: str = "domain", source: str | None = None, classifier: str | Path | None = None,
             classifier_steps: int = 400, inception_weights: str | Path | None = None, device: str = "cpu",
-            seed: int = 0, progress: bool = False) -> EvaluationSetup:
+            seed: int = 0, progress: bool = False, out: str | Path | None = None) -> EvaluationSetup:
     model = load_generator(run_path, device=device)
     reference, held_out = split_real(run_data(model, source, progress), seed=seed)
     if features not in ("domain", "inception"):
         raise ArtganError(f"--features must be domain or inception, got {features!r}")
     domain = None
     if features == "domain" or (model.conditional and reference.labelled):  # GAN-train/test need it too
-        domain = domain_classifier_for(Path(run_path), reference, held_out, classifier_steps, progress, classifier)
+        domain = domain_classifier_for(Path(run_path), reference, held_out, classifier_steps, progress, classifier, out)
     network = DomainFeatures(domain) if features == "domain" else InceptionFeatures(inception_weights, device)
     reference_features = extract(network, reference.images, progress=progress, desc="real features")
     return EvaluationSetup(model, reference, held_out, network, reference_features, domain, classifier_steps)
@@ -139,10 +146,11 @@ def candidate_images(setup: EvaluationSetup, n: int, seed: int = 0) -> dict[str,
 
 
 def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed: int = 0, progress: bool = False,
-             setup: EvaluationSetup | None = None, **prepare_options) -> dict:
-    """Score a run and its floor and ceiling; write ``RUN/evaluation/metrics.json`` and return it."""
+             setup: EvaluationSetup | None = None, out: str | Path | None = None, **prepare_options) -> dict:
+    """Score a run and its floor and ceiling; write ``metrics.json`` (in ``out``, default RUN/evaluation)
+    and return it."""
     started = time.perf_counter()
-    setup = setup or prepare(run_path, features, seed=seed, progress=progress, **prepare_options)
+    setup = setup or prepare(run_path, features, seed=seed, progress=progress, out=out, **prepare_options)
     n = min(n, len(setup.held_out))
     if n < 10:
         raise ArtganError(f"only {n} held-out real images to compare against; evaluation needs a data set of 20 or more images")
@@ -174,9 +182,7 @@ def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed
             per_class = max(10, n // len(setup.model.class_names))
             result["gan_train_test"] = gan_train_test(setup.model, setup.classifier, setup.held_out, per_class,
                                                       setup.classifier_steps, seed, progress)
-    out = Path(run_path) / "evaluation"
-    out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / "metrics.json", json.dumps(result, indent=2) + "\n")  # a killed evaluate leaves the old scores
+    write_text_atomic(evaluation_folder(run_path, out) / "metrics.json", json.dumps(result, indent=2) + "\n")  # a killed evaluate leaves the old scores
     return result
 
 

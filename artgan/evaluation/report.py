@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 
 from artgan.atomic import write_text_atomic
-from artgan.evaluation.evaluate import MODEL, EvaluationSetup
+from artgan.evaluation.evaluate import MODEL, EvaluationSetup, evaluation_folder
 from artgan.evaluation.figures import (class_grid_figure, distance_histogram, image_bytes, interpolation_figure,
                                        interpolation_gif, memorisation_figure, ranking_figure)
 from artgan.evaluation.ranking import load_discriminator, rank_samples
@@ -134,10 +134,10 @@ def gan_train_test_table(scores: dict) -> str:
             f"<table><tr><th>class</th><th>GAN-test</th><th>GAN-train</th><th>real</th></tr>{rows}{total}</table>")
 
 
-def write_report(run_path: str | Path, setup: EvaluationSetup, result: dict) -> Path:
-    """Write ``RUN/evaluation/report.html`` and return its path."""
+def write_report(run_path: str | Path, setup: EvaluationSetup, result: dict, out: str | Path | None = None) -> Path:
+    """Write ``report.html`` (in ``out``, default RUN/evaluation) and return its path."""
     run_path = Path(run_path)
-    out = run_path / "evaluation"
+    out = evaluation_folder(run_path, out)
     out.mkdir(parents=True, exist_ok=True)
     title = f"{result['model']} on {setup.model.config.data.source} at step {result['step']}"
     body = "".join(build_sections(run_path, setup, result, out))

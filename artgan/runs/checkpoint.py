@@ -7,13 +7,16 @@ and a JSON skeleton that says where each tensor goes back.
 Each top-level part (``generator``, ``optimizer_d``, ...) carries a sha256 of its tensors and
 skeleton in the file's header, so a checkpoint truncated or bit-flipped on disk is caught on
 load (``CorruptCheckpoint``) instead of silently training on garbage; ``newest_good_checkpoint``
-then falls back to the previous one.
+then falls back to the previous one. A checkpoint without those checksums cannot be told from a
+tampered one (remove the entry, change a tensor), so it is refused (``UnverifiedCheckpoint``)
+unless the user says, with ``ARTGAN_TRUST_UNVERIFIED_CHECKPOINTS=1``, that they trust it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import warnings
 from pathlib import Path
@@ -28,6 +31,7 @@ from artgan.errors import ArtganError
 from artgan.tensorfile import open_safetensors
 
 CHECKPOINT_PATTERN = re.compile(r"step_(\d+)\.safetensors$")
+TRUST_UNVERIFIED = "ARTGAN_TRUST_UNVERIFIED_CHECKPOINTS"
 
 
 def flatten_state(state: Any, tensors: dict[str, torch.Tensor], prefix: str = "") -> Any:
@@ -66,6 +70,23 @@ def unflatten_state(skeleton: Any, tensors: dict[str, torch.Tensor]) -> Any:
 
 class CorruptCheckpoint(ArtganError):
     """A checkpoint file that is truncated, damaged, or not an artgan checkpoint at all."""
+
+
+class UnverifiedCheckpoint(CorruptCheckpoint):
+    """A checkpoint with no checksums: damage or tampering cannot be detected, so it is not used
+    unless trusted on purpose. Not quarantined: nothing shows it is damaged."""
+
+
+def unverified(path: Path) -> None:
+    """No sha256 entry: refuse, or (trusted on purpose) load with a warning and no checks."""
+    if os.environ.get(TRUST_UNVERIFIED) != "1":
+        raise UnverifiedCheckpoint(
+            f"checkpoint {path} has no sha256 checksums, so damage or tampering cannot be detected; if you trust "
+            f"it (e.g. it was written by an artgan older than checksums), run again with {TRUST_UNVERIFIED}=1 in "
+            f"the environment to load it unchecked")
+    warnings.warn(f"loading checkpoint {path} UNVERIFIED: it has no sha256 checksums and {TRUST_UNVERIFIED}=1 "
+                  f"says to trust it", stacklevel=3)
+    return None
 
 
 def part_digest(skeleton: Any, tensors: dict[str, torch.Tensor]) -> str:
@@ -107,7 +128,7 @@ def load_parts(path: Path, parts: list[str] | None) -> dict:
             parts = list(skeleton) if parts is None else parts
             wanted = [k for k in file.keys() if any(k == f"/{p}" or k.startswith(f"/{p}/") for p in parts)]
             tensors = {key: file.get_tensor(key) for key in wanted}
-        manifest = json.loads(metadata["sha256"]) if "sha256" in metadata else None  # older checkpoints have none
+        manifest = json.loads(metadata["sha256"]) if "sha256" in metadata else unverified(path)
         for part in parts:
             if manifest is not None and manifest.get(part) != part_digest(skeleton[part], _part_tensors(tensors, part)):
                 raise CorruptCheckpoint(f"checkpoint {path} is damaged: its {part!r} does not match its checksum")
@@ -124,22 +145,33 @@ def newest_good_checkpoint(directory: Path, quarantine: bool = False,
     A damaged one is skipped with a warning; with ``quarantine`` it is also renamed ``*.corrupt`` so
     that pruning can never delete the good checkpoint behind it while keeping the bad one.
     """
-    damaged = []
-    for path in reversed(list_checkpoints(directory)):
+    damaged: list[tuple[Path, CorruptCheckpoint]] = []
+    found = list_checkpoints(directory)
+    for path in reversed(found):
         try:
             return path, read(path)
         except CorruptCheckpoint as error:
-            damaged.append(path)
-            note = f"; renamed to {path.name}.corrupt" if quarantine else ""
-            warnings.warn(f"{error}; falling back to the previous checkpoint{note}", stacklevel=2)
-            if quarantine:
-                path.rename(path.with_name(path.name + ".corrupt"))
+            damaged.append((path, error))
+            note = quarantine_file(path) if quarantine and not isinstance(error, UnverifiedCheckpoint) else ""
+            if path != found[0] or note:  # the last one's failure is the error below
+                warnings.warn(f"{error}; falling back to the previous checkpoint{note}", stacklevel=2)
+    if damaged and all(isinstance(error, UnverifiedCheckpoint) for _, error in damaged):
+        raise damaged[0][1]
     if damaged:
         raise CorruptCheckpoint(
-            f"every checkpoint in {directory} is damaged ({', '.join(p.name for p in damaged)}); "
+            f"every checkpoint in {directory} is damaged or unverifiable ({', '.join(p.name for p, _ in damaged)}); "
             f"start a new run with another --out"
         )
     return None
+
+
+def quarantine_file(path: Path) -> str:
+    """Rename a damaged checkpoint ``*.corrupt``; on a read-only folder, say so and leave it."""
+    try:
+        path.rename(path.with_name(path.name + ".corrupt"))
+    except OSError as error:
+        return f"; could not rename it to {path.name}.corrupt ({error.strerror or error})"
+    return f"; renamed to {path.name}.corrupt"
 
 
 def checkpoint_entries(path: Path) -> list[str]:

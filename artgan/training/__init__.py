@@ -9,7 +9,7 @@ from artgan import __version__
 from artgan.config import Config
 from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
-from artgan.paths import check_output_folder
+from artgan.paths import check_output_folder, check_writable
 from artgan.training import distributed
 from artgan.runs.run_dir import RunDir, default_run_path, refuse_to_overwrite
 from artgan.training.trainer import Trainer
@@ -44,6 +44,7 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
     run = RunDir(check_output_folder(out) if out else default_run_path(config, resume=resume))
     if not resume:
         refuse_to_overwrite(run)  # before any work, and before config.yaml is replaced
+    check_run_writable(run)
     main = distributed.ranks().main  # under torchrun, rank 0 alone writes the run directory
     with distributed.main_first():  # rank 0 decodes and caches; the others read its cache
         data = load_images(config.data, progress=progress and main)
@@ -60,6 +61,18 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
     if not (resume and trainer.resume()):
         trainer.log.truncate_after(0)  # a fresh start in a folder a killed run left metrics in
     return trainer, data
+
+
+def check_run_writable(run: RunDir) -> None:
+    """Training writes into the run folder and its sub-folders; a read-only one is said up front,
+    not as an OSError on a temp file or on quarantining a damaged checkpoint."""
+    if not distributed.ranks().main:
+        return
+    copy = f"cp -r {run.path} NEW && artgan train --out NEW --resume"
+    for folder in (run.path, run.checkpoints, run.samples):
+        if folder == run.path or folder.is_dir():
+            check_writable(folder, f"training writes checkpoints, samples and metrics there: make it writable, or "
+                                   f"train a copy ({copy}); generate and evaluate --out DIR work on a read-only run")
 
 
 def write_run_files(config: Config, run: RunDir, data: ImageSet) -> None:

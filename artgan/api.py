@@ -1,0 +1,84 @@
+"""The Python API: what a notebook needs, with the CLI's defaults and names.
+
+``artgan.train(data="sklearn:digits", steps=200)`` takes the same options as ``artgan train``
+(``data`` and ``model`` as on the command line, every other option by its config field name),
+and resolves them the way the CLI does: defaults, then the variant's own defaults, then yours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from artgan.config import SECTIONS, Config, build_config
+from artgan.errors import ArtganError
+
+# The two options whose flag is not their field name (--data is data.source, --model is model.name).
+FLAG_ALIASES = {"data": ("data", "source"), "model": ("model", "name")}
+
+
+def option_overrides(options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"steps": 50, "data": "x"}`` -> ``{"train": {"steps": 50}, "data": {"source": "x"}}``."""
+    where = {f.name: (section, f.name) for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
+    where.update(FLAG_ALIASES)
+    overrides: dict[str, dict[str, Any]] = {}
+    for name, value in options.items():
+        if name not in where:
+            raise ArtganError(f"unknown option {name!r}; options are data, model and the config fields: "
+                              f"{', '.join(sorted(set(where) - set(FLAG_ALIASES)))}")
+        section, field = where[name]
+        overrides.setdefault(section, {})[field] = value
+    return overrides
+
+
+def make_config(config: Config | None = None, **options: Any) -> Config:
+    """A checked ``Config``: ``config`` (or the defaults with the chosen variant's own) with ``options`` on top."""
+    from artgan.variants import get_variant
+
+    overrides = option_overrides(options)
+    if config is not None:
+        layers = config.to_dict()
+        for section, values in overrides.items():
+            layers[section].update(values)
+        return build_config(layers)
+    model = overrides.get("model", {}).get("name", "dcgan")
+    return build_config(overrides, get_variant(model).defaults)
+
+
+def train(config: Config | None = None, out: str | Path | None = None, resume: bool = False,
+          progress: bool = True, **options: Any):
+    """Train a run and return its ``RunDir`` (``.path`` is the run directory)."""
+    from artgan.training import train as train_run
+
+    return train_run(make_config(config, **options), out=out, resume=resume, progress=progress)
+
+
+def evaluate(run: str | Path, features: str = "domain", n: int = 1000, seed: int = 0, data: str | None = None,
+             device: str = "cpu", progress: bool = False, **options: Any) -> dict:
+    """``artgan evaluate`` as a dict: ``result["rows"]["model"]["fid"]`` beside the floors and the ceiling.
+    ``options`` go to the preparation (``classifier_steps``, ``inception_weights``, ``classifier``)."""
+    from artgan.evaluation.evaluate import evaluate as evaluate_run
+
+    return evaluate_run(run, features, n, seed, progress=progress, source=data, device=device, **options)
+
+
+def stylize(content, style, mode: str = "full", size: int = 256, strength: float = 1.0, steps: int | None = None,
+            device: str = "cpu", weights: str | None = None, progress: bool = False, **settings: Any):
+    """A PIL image: ``content`` painted in the style of ``style`` (PIL images, image files or
+    ``run:RUN[:SEED]`` specs; a list of styles is blended). ``settings`` are ``GatysSettings`` fields."""
+    from PIL import Image
+
+    from artgan.style.io import open_image
+    from artgan.style.settings import GatysSettings
+    from artgan.style.transfer import transfer
+
+    def image(value) -> Image.Image:
+        return value.convert("RGB") if isinstance(value, Image.Image) else open_image(str(value))
+
+    styles = [image(s) for s in (style if isinstance(style, (list, tuple)) else [style])]
+    if steps is not None:
+        settings["steps"] = steps
+    result = transfer(image(content), styles, mode=mode, size=size, strength=strength, settings=GatysSettings(**settings),
+                      weights=weights, device=device, show_bar=progress)
+    return result.image

@@ -98,7 +98,7 @@ class TrainConfig:
     precision: str = option(
         "auto", "auto picks what trains fastest: bf16 autocast on GPUs and AMX CPUs; mixed (bf16, but fp32 weight gradients) on AVX-512-BF16 CPUs; else fp32 (see benchmarks/README.md)", choices=("auto", "fp32", "bf16", "mixed", "fp16")
     )
-    device: str = option("auto", "cpu, cuda, cuda:1, ... (auto: cuda when available)")
+    device: str = option("auto", "cpu, cuda, cuda:1, mps, ... (auto: a CUDA GPU, else Apple's MPS, else the CPU)")
     compile: bool = option(False, "torch.compile G and D with inductor: ~45 s once at 64 px on 2 CPU cores, then steps "
                                   "0-10% faster there (benchmarks/README.md); a graph it cannot build runs eagerly")
     sample_every: int = option(100, "write the fixed-noise sample grid every N steps")

@@ -24,6 +24,26 @@ from artgan.variants import Variant, get_variant
 GENERATOR_KEYS = ("generator_ema", "generator")
 
 
+def check_truncation(psi: float) -> None:
+    if not 0.0 <= psi <= 1.0:
+        raise ArtganError(f"--truncation must be between 0 (the mean image) and 1 (no truncation), got {psi}")
+
+
+def truncate(z: torch.Tensor, psi: float, mean: torch.Tensor | None = None) -> torch.Tensor:
+    """The truncation trick: each latent moved toward the mean latent, ``mean + psi * (z - mean)``.
+
+    psi = 1 leaves the samples as drawn; smaller values trade variety for typical, cleaner images;
+    0 gives the mean latent's image for every seed. The linear form is StyleGAN's (Karras et al.
+    2019, appendix B, in W) applied to z; BigGAN (Brock et al. 2019) resamples instead.
+    The mean of artgan's N(0, I) prior is the origin, which is the default ``mean``.
+    """
+    check_truncation(psi)
+    if psi == 1.0:
+        return z
+    mean = torch.zeros_like(z) if mean is None else mean.to(z)
+    return mean + psi * (z - mean)
+
+
 @dataclass
 class LoadedGenerator:
     generator: nn.Module
@@ -51,8 +71,15 @@ class LoadedGenerator:
             return int(name)
         raise ArtganError(f"unknown class {name!r}; this run's classes are: {', '.join(self.class_names)}")
 
-    def noise(self, n: int, seed: int) -> torch.Tensor:
-        return torch.randn(n, self.latent_dim, generator=torch.Generator().manual_seed(seed)).to(self.device)
+    def noise(self, n: int, seed: int, truncation: float = 1.0) -> torch.Tensor:
+        """n latent vectors from one seed, drawn on the CPU so a seed means the same on every device."""
+        z = torch.randn(n, self.latent_dim, generator=torch.Generator().manual_seed(seed))
+        return truncate(z, truncation).to(self.device)
+
+    def seed_noise(self, seeds: list[int], truncation: float = 1.0) -> torch.Tensor:
+        """One latent vector per seed (stylegan2-ada's --seeds): seed s gives the same image whatever else is asked."""
+        z = torch.cat([torch.randn(1, self.latent_dim, generator=torch.Generator().manual_seed(s)) for s in seeds])
+        return truncate(z, truncation).to(self.device)
 
     @torch.no_grad()
     def __call__(self, z: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 256) -> torch.Tensor:
@@ -65,12 +92,23 @@ class LoadedGenerator:
             out.append(to_uint8(self.generator(z[start:start + batch].to(self.device), chunk_labels)).cpu())
         return torch.cat(out) if out else torch.empty(0, dtype=torch.uint8)
 
-    def sample(self, n: int, seed: int = 0, class_name: str | None = None) -> torch.Tensor:
+    def sample(self, n: int, seed: int = 0, class_name: str | None = None, truncation: float = 1.0) -> torch.Tensor:
         labels = torch.full((n,), self.class_index(class_name)) if class_name is not None else None
-        return self(self.noise(n, seed), labels)
+        return self(self.noise(n, seed, truncation), labels)
+
+    def sample_seeds(self, seeds: list[int], class_name: str | None = None, truncation: float = 1.0) -> torch.Tensor:
+        """One image per seed; a conditional model draws class ``seed % classes`` unless one is chosen."""
+        labels = None
+        if self.conditional:
+            labels = torch.tensor([self.class_index(class_name) if class_name is not None else s % len(self.class_names)
+                                   for s in seeds])
+        elif class_name is not None:
+            self.class_index(class_name)  # the unconditional model's error
+        return self(self.seed_noise(seeds, truncation), labels)
 
 
 def load_generator(run_path: str | Path, device: str = "cpu", checkpoint: str | Path | None = None) -> LoadedGenerator:
+    """A run's generator (its EMA copy when it has one), ready to sample on ``device`` (auto, cpu, cuda, mps)."""
     run = open_run(run_path)
     config, info = run.read_config(), run.read_info()
     variant = get_variant(config.model.name)(config, info["channels"], len(info["class_names"] or []))
@@ -100,4 +138,4 @@ def sample_images(run_path: str | Path, n: int, seed: int = 0, class_name: str |
     return load_generator(run_path).sample(n, seed, class_name)
 
 
-__all__ = ["LoadedGenerator", "load_generator", "sample_images", "RunDir"]
+__all__ = ["LoadedGenerator", "load_generator", "sample_images", "truncate", "RunDir"]

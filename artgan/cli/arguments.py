@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 RUN_HELP = "run directory written by `artgan train`"
+DEVICE_HELP = "auto (a CUDA GPU, else Apple's MPS, else the CPU), cpu, cuda, cuda:N or mps"
 
 
 def help_with_default(help_text: str, default: str) -> str:
@@ -30,12 +31,12 @@ def add_run_argument(parser: argparse.ArgumentParser, help: str = RUN_HELP) -> N
 
 
 def add_runtime_arguments(parser: argparse.ArgumentParser, seed_help: str, seed: int = 0,
-                          device_help: str = "cpu, cuda, ...", quiet_help: str = "no progress bars",
-                          device: bool = True) -> None:
+                          device_help: str = DEVICE_HELP, quiet_help: str = "no progress bars",
+                          device: bool = True, device_default: str = "cpu") -> None:
     """--seed, --device and --quiet: what every sampling or scoring command takes."""
     parser.add_argument("--seed", type=int, default=seed, help=seed_help)
     if device:
-        parser.add_argument("--device", default="cpu", help=device_help)
+        parser.add_argument("--device", default=device_default, help=device_help)
     parser.add_argument("--quiet", action="store_true", help=quiet_help)
 
 
@@ -46,3 +47,22 @@ def check_count(flag: str, value: int, low: int, high: int, why: str) -> None:
         from artgan.errors import ArtganError
 
         raise ArtganError(f"{flag} must be at least {low} and at most {high:,} ({why}), got {value}")
+
+
+def parse_seeds(text: str, flag: str = "--seeds") -> list[int]:
+    """``0-35,100`` -> [0, 1, ..., 35, 100]: stylegan2-ada's seed lists, ranges inclusive, order kept."""
+    from artgan.errors import ArtganError
+
+    seeds: list[int] = []
+    try:
+        for part in (p.strip() for p in text.split(",")):
+            first, dash, last = part.partition("-")
+            start, stop = int(first), int(last) if dash else int(first)
+            if start < 0 or stop < start:
+                raise ValueError(part)
+            seeds += range(start, stop + 1)
+    except ValueError:
+        raise ArtganError(f"{flag} takes seeds and ranges separated by commas, e.g. 0-35,100; got {text!r}") from None
+    if len(seeds) > 100_000:
+        raise ArtganError(f"{flag} {text!r} asks for {len(seeds)} images; give at most 100,000")
+    return seeds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import HelpFormatter, add_run_argument, check_count
+from artgan.cli.arguments import DEVICE_HELP, HelpFormatter, add_run_argument, check_count
 
 ANALYSES = {
     "interpolate": "latent walks between random z, spherical (or --linear), as a grid and a GIF",
@@ -27,13 +27,13 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--seed", type=int, default=0, help="noise seed: same seed, same pictures")
     parser.add_argument("--rows", type=int, default=4, help="interpolate: number of walks")
     parser.add_argument("--steps", type=int, default=8, help="interpolate: images per walk in the grid")
-    parser.add_argument("--seeds", metavar="A,B,...", help="interpolate: walk between these seeds' images (A to B, B to C, ...) instead of random pairs")
+    parser.add_argument("--seeds", metavar="A,B,...", help="interpolate: walk between these seeds' images (A to B, B to C, ...; 3-5 is 3,4,5) instead of random pairs")
     parser.add_argument("--linear", action="store_true", help="interpolate: straight lines instead of slerp")
     parser.add_argument("--class", dest="class_name", metavar="NAME", help="interpolate: walk within this class (conditional models)")
     parser.add_argument("--per-class", type=int, default=8, help="classes: latent vectors (columns)")
     parser.add_argument("--k", type=int, default=8, help="ranking: images in the top and bottom rows")
     parser.add_argument("--n", type=int, default=256, help="ranking, average: samples drawn (per class for ranking)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, ...")
+    parser.add_argument("--device", default="cpu", help=DEVICE_HELP)
     parser.set_defaults(run=run)
 
 
@@ -55,15 +55,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def draw_interpolation(args, out):
+    from artgan.cli.arguments import parse_seeds
     from artgan.evaluation.figures import interpolation_figure, interpolation_gif
     from artgan.generation import load_generator
 
     from artgan.errors import ArtganError
 
-    try:
-        seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else None
-    except ValueError:
-        raise ArtganError(f"--seeds takes whole numbers separated by commas, e.g. 3,17,42; got {args.seeds!r}") from None
+    seeds = parse_seeds(args.seeds) if args.seeds else None
     if seeds is not None and len(seeds) < 2:
         raise ArtganError(f"--seeds needs at least two seeds to walk between, got {args.seeds!r}")
     model = load_generator(args.run_dir, args.device)

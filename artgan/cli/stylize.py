@@ -54,8 +54,7 @@ def add_style_runtime_arguments(parser: argparse.ArgumentParser, seed: int, seed
                         help="VGG-19 ImageNet weights (torchvision's vgg19-dcbb9e9d.pth); default: $ARTGAN_VGG_WEIGHTS, "
                              "~/.cache/artgan/weights, or a download. 'random' is for tests only")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="bf16 autocast of VGG")
-    add_runtime_arguments(parser, seed_help, seed, device_help="cpu, cuda, auto, ...",
-                          quiet_help="no progress bar, print nothing but errors")
+    add_runtime_arguments(parser, seed_help, seed, quiet_help="no progress bar, print nothing but errors")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -41,6 +41,8 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     if precision == "auto":
         if device.type == "cuda":
             return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        if device.type == "mps":  # fp32: autocast on MPS was not measured (no Apple machine was available)
+            return "fp32"
         return cpu_precision(cpu_flags())
     if precision == "fp16" and device.type != "cuda":
         raise ArtganError("--precision fp16 needs a CUDA GPU; on CPU use bf16, mixed or fp32")

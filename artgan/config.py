@@ -41,7 +41,8 @@ class DataConfig:
     source: str = option(
         "builtin:art",
         "images to learn from: a folder (class sub-folders = labels), builtin:art, "
-        "sklearn:digits|olivetti|lfw, hf:<hub dataset>, or mnist|fashion-mnist|cifar10",
+        "sklearn:digits|olivetti|lfw, hf:<hub dataset>, hf:<save_to_disk folder>, hf:imagefolder:<folder>, "
+        "or mnist|fashion-mnist|cifar10",
         flag="--data",
     )
     size: int = option(32, "image side in pixels after resize + centre crop (or pad, see --fit): 16, 32, 64, 128 or 256")
@@ -50,7 +51,9 @@ class DataConfig:
                               "square of its border colour (white for transparent art); pad-white = on white",
                       choices=("crop", "pad", "pad-white"))
     label: str | None = option(None, "label column of a Hugging Face dataset (e.g. style, genre, artist); "
-                                     "default: label, or style for wikiart")
+                                     "default: its ClassLabel column when it has exactly one (none when it has "
+                                     "several: name one), style for wikiart, label for mnist|fashion-mnist|cifar10; "
+                                     "\"\" trains unlabelled")
     image_column: str = option("", "image column of a Hugging Face dataset (default: image, or img for cifar10)")
     split: str = option("train", "split of a Hugging Face dataset")
     classes: list[str] = option([], "keep only these class names (e.g. the report's 7 WikiArt styles)")

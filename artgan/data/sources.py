@@ -195,14 +195,22 @@ def load_builtin(name: str, config: DataConfig) -> RawSource:
 # --- Hugging Face hub ---------------------------------------------------------------------------
 
 
+# `datasets`' packaged builders read local files: hf:imagefolder:DIR, hf:parquet:DIR, ...
+FILE_BUILDERS = ("imagefolder", "parquet", "arrow", "webdataset", "csv", "json")
+
+
 @register_source("hf")
 def load_hub(name: str, config: DataConfig) -> RawSource:
-    """Any image data set of the Hugging Face hub (or a local copy of one), through `datasets`."""
+    """Any image data set of the Hugging Face hub, a folder `save_to_disk` wrote, a local copy of a
+    hub repository, or a packaged builder over a folder (``imagefolder:DIR``), through `datasets`."""
     hub_id, image_column, label_column = HUB_ALIASES.get(name, (name, "image", None))
-    image_column = config.image_column or image_column
-    label_column = config.label if config.label is not None else label_column
     dataset = _load_hub_dataset(hub_id, config)
     columns = list(dataset.features) if dataset.features else []
+    image_column = config.image_column or image_column
+    if config.label is not None:
+        label_column = config.label or None  # --label "" trains unlabelled
+    elif label_column is None:
+        label_column = _only_class_label(dataset)
     for column in [image_column] + ([label_column] if label_column else []):
         if columns and column not in columns:
             raise ArtganError(f"{hub_id} has no column {column!r}; its columns are: {', '.join(columns)}")
@@ -213,22 +221,57 @@ def load_hub(name: str, config: DataConfig) -> RawSource:
     return RawSource(items, length, class_names, fingerprint)
 
 
+def _only_class_label(dataset) -> str | None:
+    """The label column when the data set has exactly one ClassLabel column (an imagefolder's
+    ``label``, say); with none or several, None: the run is unlabelled unless --label names one."""
+    features = dataset.features or {}
+    found = [name for name, feature in features.items() if type(feature).__name__ == "ClassLabel"]
+    return found[0] if len(found) == 1 else None
+
+
 def _load_hub_dataset(hub_id: str, config: DataConfig):
     try:
         import datasets
     except ImportError:
         raise ArtganError("Hugging Face sources need the `datasets` package: pip install 'artgan[hf]'") from None
+    builder, _, folder = hub_id.partition(":")
+    local = Path(hub_id).expanduser()
     try:
-        if Path(hub_id).expanduser().is_dir() and Path(hub_id, "dataset_info.json").exists():
-            loaded = datasets.load_from_disk(str(Path(hub_id).expanduser()))
+        if local.is_dir() and ((local / "dataset_info.json").exists() or (local / "dataset_dict.json").exists()):
+            loaded = datasets.load_from_disk(str(local))
             return loaded[config.split] if isinstance(loaded, datasets.DatasetDict) else loaded
+        if builder in FILE_BUILDERS:
+            return _load_builder(datasets, builder, folder, config)
         # Streaming reads only what --limit asks for instead of downloading all of WikiArt.
         return datasets.load_dataset(hub_id, split=config.split, streaming=config.limit > 0)
     except (FileNotFoundError, ConnectionError, OSError, ValueError) as error:
-        raise ArtganError(
-            f"could not load Hugging Face data set {hub_id!r} split {config.split!r}: "
-            f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
-        ) from None
+        raise ArtganError(_hub_error(hub_id, config.split, error)) from None
+
+
+def _load_builder(datasets, builder: str, folder: str, config: DataConfig):
+    if not folder:  # `datasets` would silently read the current directory
+        raise ArtganError(f"hf:{builder} needs a folder: --data hf:{builder}:path/to/folder "
+                          f"(or give a folder of images itself as --data; its sub-folders become classes)")
+    if not Path(folder).expanduser().is_dir():
+        raise ArtganError(f"hf:{builder}:{folder}: {folder!r} is not a folder")
+    return datasets.load_dataset(builder, data_dir=str(Path(folder).expanduser()), split=config.split,
+                                 streaming=config.limit > 0)
+
+
+def _hub_error(hub_id: str, split: str, error: Exception) -> str:
+    """What went wrong, and for an unreachable hub what to do about it."""
+    first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+    message = f"could not load Hugging Face data set {hub_id!r} split {split!r}: {first_line}"
+    if "Couldn't reach" not in first_line and not isinstance(error, ConnectionError):
+        return message
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False"):
+        advice = ("HF_HUB_OFFLINE is set and there is no cached copy: unset it and connect to the internet once "
+                  "(the download is cached), or point --data at a local copy: hf:/path/to/copy")
+    else:
+        advice = ("connect to the internet; if it was downloaded before, set HF_HUB_OFFLINE=1 to use the cached "
+                  "copy; or download it once elsewhere (datasets.load_dataset(...).save_to_disk(DIR)) and use "
+                  "--data hf:DIR")
+    return f"{message}. {advice}"
 
 
 def _hub_class_names(dataset, label_column: str | None) -> list[str] | None:

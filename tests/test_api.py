@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 import artgan
+from artgan.cli import main
 from artgan.errors import ArtganError
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "python.md"
 
 
-def python_blocks(text: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+def code_blocks(text: str) -> list[tuple[str, str]]:
+    """(language, code) of every python and bash block, in the order a reader meets them."""
+    return re.findall(r"```(python|bash)\n(.*?)```", text, flags=re.S)
+
+
+def run_block(language: str, code: str, namespace: dict) -> None:
+    if language == "python":
+        exec(compile(code, str(DOC), "exec"), namespace)  # noqa: S102 - our own documentation
+        return
+    for line in filter(None, (line.split("#")[0].strip() for line in code.splitlines())):
+        assert line.startswith("artgan "), line
+        assert main(shlex.split(line)[1:]) == 0, line
 
 
 def test_import_artgan_does_not_import_torch():
@@ -46,14 +59,18 @@ def test_options_resolve_like_the_command_line():
 
 @pytest.mark.slow
 def test_docs_python_examples_run_as_written(tmp_path):
-    blocks = python_blocks(DOC.read_text())
-    assert len(blocks) >= 3
+    pytest.importorskip("onnxruntime")
+    blocks = code_blocks(DOC.read_text())
+    assert len(blocks) >= 5
     namespace: dict = {}
-    for block in blocks:
-        exec(compile(block, str(DOC), "exec"), namespace)  # noqa: S102 - our own documentation
+    for language, code in blocks:
+        run_block(language, code, namespace)
     assert (tmp_path / "digits-grid.png").is_file() and (tmp_path / "digits-wgan-gp.yaml").is_file()
     assert namespace["images"].shape == (36, 1, 16, 16)
     assert namespace["grid"].size == (6 * 18 + 2, 6 * 18 + 2)
     rows = namespace["result"]["rows"]
     assert rows["ceiling: real held-out"]["fid"] < rows["floor: noise"]["fid"]
     assert namespace["painted"].size == (32, 32)
+    model = namespace["model"]  # the exported files draw what artgan draws for the same z
+    torch.testing.assert_close(namespace["pictures"] * 2 - 1, model.generator(namespace["z"], None), atol=1e-5, rtol=0)
+    torch.testing.assert_close(torch.from_numpy(namespace["onnx_images"]), namespace["pictures"] * 2 - 1, atol=1e-4, rtol=0)

@@ -16,8 +16,9 @@ from artgan import __version__
 from artgan.errors import ArtganError
 
 # In the order `artgan --help` lists them: the workflow first, then the web app, visual analyses
-# with the domain classifier and GAN-train/test, and neural style transfer.
-COMMANDS = ["train", "generate", "data", "evaluate", "app", "show", "classify", "stylize", "style"]
+# with the domain classifier and GAN-train/test, neural style transfer, and the generator as
+# ONNX or TorchScript.
+COMMANDS = ["train", "generate", "data", "evaluate", "app", "show", "classify", "stylize", "style", "export"]
 
 
 class Parser(argparse.ArgumentParser):

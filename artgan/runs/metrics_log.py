@@ -1,4 +1,9 @@
-"""Training metrics to CSV (for people and plots) and TensorBoard (for `tensorboard --logdir runs`)."""
+"""Training metrics to CSV (for people and plots) and TensorBoard (for `tensorboard --logdir runs`).
+
+TensorBoard gets every logged value as a scalar (the losses, and ``fid_domain`` when --eval-every
+is on), every fixed-noise grid as an image (tag ``samples``), and the run's configuration in its
+HParams tab, so runs with different recipes can be compared side by side.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import csv
 import io
 import warnings
 from pathlib import Path
+
+import numpy as np
 
 from artgan.atomic import write_text_atomic
 
@@ -28,6 +35,26 @@ class MetricsLog:
         if self.writer is not None:
             for name, value in values.items():
                 self.writer.add_scalar(name, value, step)
+
+    def log_image(self, tag: str, image: np.ndarray, step: int) -> None:
+        """An (H, W, C) uint8 picture, e.g. the fixed-noise grid, under ``tag`` at ``step``."""
+        if self.writer is not None:
+            self.writer.add_image(tag, image, step, dataformats="HWC")
+
+    def log_hparams(self, config: dict[str, dict], metrics: list[str]) -> None:
+        """The configuration in TensorBoard's HParams tab, with ``metrics`` (scalar tags) as its columns.
+
+        Written into this run's own event file (``SummaryWriter.add_hparams`` would start a second,
+        timestamped run folder beside it).
+        """
+        if self.writer is None:
+            return
+        from torch.utils.tensorboard.summary import hparams
+
+        flat = {f"{section}.{name}": _hparam_value(value) for section, values in config.items() for name, value in values.items()}
+        for summary in hparams(flat, {name: 0.0 for name in metrics}):
+            self.writer.file_writer.add_summary(summary)
+        self.writer.flush()
 
     def _widen(self, names: list[str]) -> None:
         """Start the file, or rewrite it with extra columns when a new metric (e.g. FID) appears."""
@@ -58,6 +85,8 @@ class NullLog:
     """What the other processes log to under torchrun: rank 0 alone writes metrics.csv."""
 
     def log(self, step: int, values: dict[str, float]) -> None: ...
+    def log_image(self, tag: str, image: np.ndarray, step: int) -> None: ...
+    def log_hparams(self, config: dict[str, dict], metrics: list[str]) -> None: ...
     def truncate_after(self, step: int) -> None: ...
     def close(self) -> None: ...
 
@@ -97,6 +126,13 @@ def _numbers(row: list[str]) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _hparam_value(value):
+    """HParams takes numbers, strings and booleans; lists (DiffAugment's policy) and None become text."""
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
 def _format(value) -> str:

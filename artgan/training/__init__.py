@@ -60,6 +60,8 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
                                         trainer.device, trainer.variant.sample_labels, trainer.log))
     if not (resume and trainer.resume()):
         trainer.log.truncate_after(0)  # a fresh start in a folder a killed run left metrics in
+        quality = ["fid_domain"] if config.train.eval_every > 0 else []
+        trainer.log.log_hparams(config.to_dict(), ["loss_d", "loss_g", "d_real", "d_fake", *quality])
     return trainer, data
 
 

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -261,9 +262,11 @@ class Trainer:
             return self.run.samples
         self.run.samples.mkdir(parents=True, exist_ok=True)
         path = self.run.samples / f"step_{self.step:08d}.png"
-        grid = self.sample_grid()
-        self.health.observe_samples(grid)
-        save_image_atomic(make_grid(grid, columns=GRID_COLUMNS), path)
+        samples = self.sample_grid()
+        self.health.observe_samples(samples)
+        grid = make_grid(samples, columns=GRID_COLUMNS)
+        save_image_atomic(grid, path)
+        self.log.log_image("samples", np.asarray(grid.convert("RGB")), self.step)
         return path
 
     def state_dict(self) -> dict:

@@ -2,6 +2,8 @@
 
 import shutil
 
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
 from artgan.config import build_config
 from artgan.evaluation.domain_classifier import load_classifier
 from artgan.training import train
@@ -22,6 +24,9 @@ def test_eval_every_logs_fid_that_falls_as_the_generator_learns(tmp_path, digits
     assert all(v > 0 for v in values) and values[-1] < values[0]  # quality improves with training
     assert load_classifier(run.path / "evaluation" / "classifier.safetensors").info.num_classes == 10
     assert len(read_metrics(run.path)["loss_d"][0]) == 6  # the losses are still logged every 20 steps
+    board = EventAccumulator(str(run.path / "tensorboard"))  # the quality curve in TensorBoard too
+    board.Reload()
+    assert [(s.step, round(s.value, 3)) for s in board.Scalars("fid_domain")] == [(s, round(v, 3)) for s, v in zip(steps, values)]
 
 
 def test_eval_every_is_off_by_default(tmp_path):

@@ -18,6 +18,8 @@ from artgan.errors import ArtganError
 from artgan.runs.checkpoint import CorruptCheckpoint, checkpoint_entries, load_parts, newest_good_checkpoint
 from artgan.device import resolve_device
 from artgan.runs.run_dir import RunDir, open_run
+from artgan.hub.resolve import resolve_run
+from artgan.runs.published import GENERATOR_FILE, is_published, load_generator_file
 from artgan.variants import Variant, get_variant
 
 # Checkpoint entries holding generator weights, best first (an EMA generator samples better).
@@ -108,16 +110,28 @@ class LoadedGenerator:
 
 
 def load_generator(run_path: str | Path, device: str = "cpu", checkpoint: str | Path | None = None) -> LoadedGenerator:
-    """A run's generator (its EMA copy when it has one), ready to sample on ``device`` (auto, cpu, cuda, mps)."""
-    run = open_run(run_path)
+    """A run's generator (its EMA copy when it has one), ready to sample on ``device`` (auto, cpu, cuda, mps).
+
+    ``run_path`` is a run directory, a published run's folder (``artgan.runs.published``), or ``hf:user/name``.
+    """
+    run = RunDir(Path(resolve_run(str(run_path))))
+    published = checkpoint is None and is_published(run.path) and run.latest_checkpoint() is None
+    if not published:
+        run = open_run(run.path)
     config, info = run.read_config(), run.read_info()
     variant = get_variant(config.model.name)(config, info["channels"], len(info["class_names"] or []))
     generator = variant.build_generator()
-    if checkpoint:
+    if published:
+        weights, step = load_generator_file(run.path / GENERATOR_FILE)
+    elif checkpoint:
         weights, step = read_generator(Path(checkpoint))
     else:
         weights, step = newest_good_checkpoint(run.checkpoints, read=read_generator)[1]
-    generator.load_state_dict(weights)
+    try:
+        generator.load_state_dict(weights)
+    except RuntimeError as error:
+        raise ArtganError(f"the generator weights in {run.path} do not fit its config.yaml "
+                          f"({str(error).strip().splitlines()[0][:120]})") from None
     target = resolve_device(device)
     generator.to(target).eval()
     return LoadedGenerator(generator, variant, config, info["class_names"], step, target)

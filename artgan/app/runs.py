@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from artgan.runs.checkpoint import CHECKPOINT_PATTERN, list_checkpoints
+from artgan.runs.published import published_step
 
 RUNS_ENV = "ARTGAN_APP_RUNS"  # the runs folder, set by `artgan app --runs DIR`
 # A run whose files changed this recently, and that has not written its final grid, is training.
@@ -120,7 +121,8 @@ def _summary(path: Path, root: Path) -> RunSummary:
     if not isinstance(model, dict) or not isinstance(train, dict):
         raise BrokenRunError("config.yaml: its model and train sections must be mappings")
     checkpoints = list_checkpoints(path / "checkpoints")
-    step = int(CHECKPOINT_PATTERN.search(checkpoints[-1].name).group(1)) if checkpoints else 0
+    # A run published to the Hub (artgan push) has no checkpoints, only its generator.
+    step = int(CHECKPOINT_PATTERN.search(checkpoints[-1].name).group(1)) if checkpoints else published_step(path)
     frames = sorted((path / "samples").glob("step_*.png"))
     watched = [path / "metrics.csv", path / "run.json", *checkpoints[-1:], *frames[-1:]]
     class_names = info.get("class_names") or None

@@ -16,9 +16,9 @@ from artgan import __version__
 from artgan.errors import ArtganError
 
 # In the order `artgan --help` lists them: the workflow first, then the web app, visual analyses
-# with the domain classifier and GAN-train/test, neural style transfer, and the generator as
-# ONNX or TorchScript.
-COMMANDS = ["train", "generate", "data", "evaluate", "app", "show", "classify", "stylize", "style", "export"]
+# with the domain classifier and GAN-train/test, neural style transfer, the generator as ONNX or
+# TorchScript, and a run published to the Hugging Face Hub.
+COMMANDS = ["train", "generate", "data", "evaluate", "app", "show", "classify", "stylize", "style", "export", "push"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     formatwarning, warnings.formatwarning = warnings.formatwarning, one_line_warning
     try:
         args = parser.parse_args(argv)
+        if getattr(args, "run_dir", None):  # hf:user/name works wherever a run directory does
+            from artgan.hub.resolve import resolve_run
+
+            args.run_dir = resolve_run(args.run_dir)
         return int(args.run(args) or 0)
     except ArtganError as error:
         print(f"artgan: error: {error}", file=sys.stderr)

@@ -14,7 +14,7 @@ def add_parser(subparsers) -> None:
                     "Needs the app extra: pip install -e '.[app]'.",
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("--runs", default="runs", metavar="DIR", help="folder whose run directories the app offers")
+    parser.add_argument("--runs", default="runs", metavar="DIR", help="folder whose run directories the app offers, or hf:user/name for a run published to the Hub")
     parser.add_argument("--port", type=int, default=8501, help="port to serve on")
     parser.add_argument("--host", default="localhost",
                         help="address to listen on; 0.0.0.0 makes the app reachable from other machines")
@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("streamlit") is None:
         raise ArtganError("the web app needs Streamlit; install it with: pip install -e '.[app]'")
-    runs = Path(args.runs).expanduser().resolve()
+    from artgan.hub.resolve import resolve_run
+
+    runs = Path(resolve_run(args.runs)).expanduser().resolve()  # hf:user/name: the app over that one run
     if not runs.is_dir():
         raise ArtganError(f"runs folder {args.runs!r} does not exist; train a run first "
                           f"(artgan train --out {Path(args.runs) / 'my-run'}) or pass --runs DIR")

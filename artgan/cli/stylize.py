@@ -6,7 +6,7 @@ import argparse
 
 from artgan.cli.arguments import HelpFormatter, add_runtime_arguments
 
-SOURCE_HELP = "an image file (any mode or size), or run:RUN_DIR[:SEED|:grid] for a sample or grid of a trained run"
+SOURCE_HELP = "an image file (any mode or size), or run:RUN_DIR[:SEED|:grid] for a sample or grid of a trained run (RUN_DIR may be hf:user/name)"
 
 
 def add_parser(subparsers) -> None:

@@ -1,7 +1,8 @@
 """Images in and out of style transfer: files of any mode, GAN samples, size checks, colour.
 
 A content or style argument is an image file or ``run:PATH[:SEED|:grid]``: one image generated
-by the trained artgan run at PATH (noise seed SEED, default 0), or a grid of its samples.
+by the trained artgan run at PATH (noise seed SEED, default 0), or a grid of its samples; PATH
+may be ``hf:user/name``, a run published to the Hugging Face Hub.
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ def generated_image(spec: str, grid_count: int = 16) -> Image.Image:
     from artgan.generation import load_generator
     from artgan.visual.grid import make_grid
 
+    from artgan.hub.resolve import resolve_run
+
     path, seed, grid = parse_run_spec(spec)
+    path = resolve_run(path)  # run:hf:user/name[:SEED] samples a run published to the Hub
     if not Path(path).is_dir():
         raise ArtganError(f"run:{spec}: {path!r} is not a run directory (train one with `artgan train --out DIR`)")
     images = load_generator(path).sample(grid_count if grid else 1, seed)

@@ -2,7 +2,8 @@
 
 ``artgan.train(data="sklearn:digits", steps=200)`` takes the same options as ``artgan train``
 (``data`` and ``model`` as on the command line, every other option by its config field name),
-and resolves them the way the CLI does: defaults, then the variant's own defaults, then yours.
+and resolves them as the CLI does (``artgan.runs.recipe.resolve_config``): defaults, then the
+variant's own defaults, then yours.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from artgan.config import SECTIONS, Config, build_config
+from artgan.config import SECTIONS, Config, build_config, merge_overrides
 from artgan.errors import ArtganError
 
 # The two options whose flag is not their field name (--data is data.source, --model is model.name).
@@ -32,26 +33,24 @@ def option_overrides(options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return overrides
 
 
-def make_config(config: Config | None = None, **options: Any) -> Config:
-    """A checked ``Config``: ``config`` (or the defaults with the chosen variant's own) with ``options`` on top."""
-    from artgan.variants import get_variant
+def make_config(config: Config | None = None, resume: str | Path | None = None, **options: Any) -> Config:
+    """A checked ``Config``: ``config`` with ``options`` on top, or (without one) the CLI's precedence:
+    defaults, the chosen variant's own defaults, then ``options``; ``resume``: a run's saved recipe."""
+    from artgan.runs.recipe import resolve_config
 
     overrides = option_overrides(options)
     if config is not None:
-        layers = config.to_dict()
-        for section, values in overrides.items():
-            layers[section].update(values)
-        return build_config(layers)
-    model = overrides.get("model", {}).get("name", "dcgan")
-    return build_config(overrides, get_variant(model).defaults)
+        return build_config(merge_overrides(config.to_dict(), overrides))
+    return resolve_config(overrides, resume=resume)
 
 
 def train(config: Config | None = None, out: str | Path | None = None, resume: bool = False,
           progress: bool = True, **options: Any):
-    """Train a run and return its ``RunDir`` (``.path`` is the run directory)."""
+    """Train a run and return its ``RunDir`` (``.path`` is the run directory); ``resume=True`` continues ``out``."""
     from artgan.training import train as train_run
 
-    return train_run(make_config(config, **options), out=out, resume=resume, progress=progress)
+    config = make_config(config, resume=out if resume and out else None, **options)
+    return train_run(config, out=out, resume=resume, progress=progress)
 
 
 def evaluate(run: str | Path, features: str = "domain", n: int = 1000, seed: int = 0, data: str | None = None,

@@ -57,9 +57,7 @@ def test_exporting_a_run_whose_checkpoint_is_damaged_is_a_one_line_error(tmp_pat
     path = tmp_path / "damaged"
     assert main(["train", *TINY, "--steps", "2", "--keep-checkpoints", "1", "--out", str(path)]) == 0
     (checkpoint,) = (path / "checkpoints").glob("step_*.safetensors")
-    data = bytearray(checkpoint.read_bytes())
-    data[-64:] = bytes(64)  # zeroed tail: the generator's tensors no longer match their checksum
-    checkpoint.write_bytes(bytes(data))
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])  # cut short, as a crash or a full disk leaves it
     capsys.readouterr()
     assert main(["export", str(path), "--format", "torchscript"]) == 2
     err = capsys.readouterr().err

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
+from artgan import __version__
 from artgan.errors import ArtganError
+from artgan.generation import GENERATOR_KEYS, read_generator
 from artgan.hub.card import model_card, read_metrics_json
-from artgan.runs.published import published_step, write_published
 from artgan.hub.resolve import REPO_ID
+from artgan.runs.checkpoint import checkpoint_entries, newest_good_checkpoint
+from artgan.runs.published import COPIED_FILES, GENERATOR_FILE, save_generator
+from artgan.runs.run_dir import open_run
 
 
 def publish_folder(run_path: str | Path, repo_id: str, folder: Path, licence: str = "other") -> Path:
-    """Write the run in the Hub's layout into ``folder`` (what ``push`` uploads; loadable as a run)."""
-    from artgan.runs.run_dir import open_run
+    """The run in the Hub's layout (``artgan.runs.published``) in ``folder``: what ``push`` uploads,
+    and a folder artgan loads like a run."""
     from artgan.variants import get_variant
 
     run = open_run(run_path)
     config, info = run.read_config(), run.read_info()
-    folder = write_published(run.path, folder, card="")
-    card = model_card(repo_id, config, info, published_step(folder), licence, read_metrics_json(run.path),
-                      get_variant(config.model.name).paper)
+    checkpoint, (weights, step) = newest_good_checkpoint(run.checkpoints, read=read_generator)
+    entry = next(k for k in GENERATOR_KEYS if k in checkpoint_entries(checkpoint))
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_generator(folder / GENERATOR_FILE, weights, step, entry, __version__)
+    for name in COPIED_FILES:
+        if (run.path / name).is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(run.path / name, folder / name)
+    card = model_card(repo_id, config, info, step, licence, read_metrics_json(run.path), get_variant(config.model.name).paper)
     (folder / "README.md").write_text(card)
     return folder
 

@@ -13,7 +13,6 @@ with ``safetensors.torch.load_file``; its metadata says which step and which cop
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import torch
@@ -25,7 +24,7 @@ from artgan.errors import ArtganError
 
 GENERATOR_FILE = "generator.safetensors"
 REQUIRED_FILES = ("config.yaml", "run.json", GENERATOR_FILE)
-COPIED_FILES = ("config.yaml", "run.json", "samples.png", "evaluation/metrics.json")
+COPIED_FILES = ("config.yaml", "run.json", "samples.png", "evaluation/metrics.json")  # from the run as they are
 
 
 def is_published(folder: Path) -> bool:
@@ -56,27 +55,6 @@ def load_generator_file(path: Path) -> tuple[dict[str, torch.Tensor], int]:
     except (SafetensorError, OSError, ValueError) as error:
         raise ArtganError(f"{path} cannot be read as a generator ({type(error).__name__}: {str(error)[:100]}); "
                           f"download or publish it again") from None
-
-
-def write_published(run_path: Path, folder: Path, card: str) -> Path:
-    """The run at ``run_path`` in the Hub's layout in ``folder`` (made or refreshed), with ``card`` as README.md."""
-    from artgan import __version__
-    from artgan.generation import GENERATOR_KEYS, read_generator
-    from artgan.runs.checkpoint import checkpoint_entries, newest_good_checkpoint
-    from artgan.runs.run_dir import open_run
-
-    run = open_run(run_path)
-    checkpoint, (weights, step) = newest_good_checkpoint(run.checkpoints, read=read_generator)
-    entry = next(k for k in GENERATOR_KEYS if k in checkpoint_entries(checkpoint))
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_generator(folder / GENERATOR_FILE, weights, step, entry, __version__)
-    for name in COPIED_FILES:
-        if (run.path / name).is_file():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(run.path / name, folder / name)
-    (folder / "README.md").write_text(card)
-    return folder
 
 
 def check_published(folder: Path, name: str) -> None:

@@ -66,7 +66,7 @@ def top_and_bottom(images: torch.Tensor, scores: torch.Tensor, k: int, label: st
 
 def rank_samples(model: LoadedGenerator, D: nn.Module, n: int = 256, k: int = 8, seed: int = 0) -> list[tuple[Ranked, Ranked]]:
     """(top-k, bottom-k) of ``n`` samples: one pair overall, or one pair per class for conditional models."""
-    probability = model.variant.bce
+    probability = model.variant.real_fake_targets
     if not model.conditional:
         images = model.sample(n, seed)
         return [top_and_bottom(images, discriminator_scores(D, images, probability=probability), k, "", probability)]

@@ -36,7 +36,7 @@ from artgan.runs.run_dir import RunDir
 from artgan.training.sampler import BatchSampler
 from artgan.training.stabilisers import RunFacts, Stabilisers
 from artgan.variants import get_variant
-from artgan.variants.base import match_parameter_layouts
+from artgan.variants.base import DISCRIMINATOR_OUTPUTS, match_parameter_layouts
 from artgan.visual.grid import make_grid, upscale
 from artgan.visual.plots import plot_training_curves
 from artgan.visual.grid import save_timelapse
@@ -237,7 +237,7 @@ class Trainer:
         self.log.log(self.step, row)
         for symptom in self.health.new(symptoms):  # once each, when it starts; the bar shows it while it lasts
             tqdm.write(f"artgan: warning: step {self.step}: {symptom.what}; {symptom.advice}", file=sys.stderr)
-        shown = {k: f"{v:.3f}" for k, v in row.items() if k in ("loss_d", "loss_g", "d_real", "d_fake")}
+        shown = {k: f"{v:.3f}" for k, v in row.items() if k in ("loss_d", "loss_g", *DISCRIMINATOR_OUTPUTS)}
         health = {"health": ", ".join(s.key for s in symptoms)} if symptoms else {}
         bar.set_postfix(shown | {"img/s": f"{images_per_second:.0f}"} | health, refresh=False)
 

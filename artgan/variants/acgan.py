@@ -8,7 +8,7 @@ classes, G to make its images recognisable), summed as in the second report.
 from __future__ import annotations
 
 from artgan.models.conditional import OneHotGenerator, TwoHeadDiscriminator
-from artgan.variants.base import LossOutput, Variant, mean_sigmoid, real_sign
+from artgan.variants.base import LossOutput, Variant, logit_stats, mean_sigmoid
 from artgan.variants.losses import auxiliary_classifier_loss, bce_discriminator_loss, non_saturating_generator_loss
 from artgan.variants.registry import register_variant
 
@@ -35,8 +35,7 @@ class ACGAN(Variant):
         loss = adversarial + self.config.model.class_weight * classification
         accuracy = (real_classes.argmax(1) == real_labels).float().mean()
         return loss, {"loss_d": loss.detach(), "loss_d_class": classification.detach(), "d_class_accuracy": accuracy,
-                      "d_real": mean_sigmoid(real_logits), "d_fake": mean_sigmoid(fake_logits),
-                      "d_real_sign": real_sign(real_logits)}
+                      **logit_stats(real_logits, fake_logits)}
 
     def generator_loss(self, D, fake, fake_labels) -> LossOutput:
         fake_logits, fake_classes = D(fake, with_classes=True)

@@ -5,9 +5,24 @@ computed; the trainer owns everything else (batches, scheduling, precision, logg
 checkpoints). This follows StyleGAN2-ADA's ``Loss`` object: the loop never asks which variant
 it is running.
 
-Statistics: ``discriminator_loss`` reports ``loss_d`` and ``d_real_sign`` (``real_sign`` of D's
-logits on the real batch: ADA's overfitting signal, which ``--augment ada`` steers by);
-``generator_loss`` reports ``loss_g``. Anything else a variant reports is logged and plotted too.
+The contract (``tests/variants/test_contract.py`` walks the registry and checks it):
+
+- **One file.** ``artgan/variants/<name>.py`` holds a ``Variant`` subclass decorated with
+  ``@register_variant``; the package imports every module in its folder, so nothing else is
+  edited. New loss formulas go to ``losses.py``, with the paper they follow in the docstring.
+- **Class attributes.** ``name`` (the ``--model`` value), ``paper``; ``conditional`` (G and D take
+  class labels), ``uses_labels`` (D learns from real labels, G does not: CAN),
+  ``penalises_input_gradients`` (D's loss differentiates D's input gradient: WGAN-GP),
+  ``real_fake_targets`` (D is trained towards real/fake targets, so ``--label-smoothing`` and
+  ``--label-flip`` apply, and ``sigmoid(D)`` reads as P(real) when ranking samples), ``defaults``
+  (config values the variant needs, layered between the dataclass defaults and the user's).
+- **Losses.** ``discriminator_loss`` and ``generator_loss`` return ``(loss, stats)``; ``stats``
+  are detached scalars: ``loss_d`` / ``loss_g``, plus what D's outputs say, from
+  ``logit_stats`` (D outputs logits of P(real): ``d_real``, ``d_fake``) or ``critic_stats`` (raw
+  scores: ``critic_real``, ``critic_fake`` and their gap). Both report ``d_real_sign``, ADA's
+  overfitting signal that ``--augment ada`` steers by. ``DISCRIMINATOR_OUTPUTS`` lists the
+  statistics that the progress bar, training_curves.png and the app's Runs page show together;
+  anything else a variant reports is logged and plotted in a panel of its own.
 """
 
 from __future__ import annotations
@@ -35,7 +50,7 @@ class Variant:
     conditional: ClassVar[bool] = False  # True: needs class labels, G and D take them
     uses_labels: ClassVar[bool] = False  # True: D learns from real labels though G is unconditional (CAN)
     penalises_input_gradients: ClassVar[bool] = False  # True: D's loss differentiates D's input gradient (WGAN-GP)
-    bce: ClassVar[bool] = True  # real/fake BCE targets, so label smoothing and flipping apply
+    real_fake_targets: ClassVar[bool] = True  # D is trained towards real/fake targets (label tricks apply)
     defaults: ClassVar[dict[str, dict[str, Any]]] = {}  # config overrides, e.g. {"train": {"lr_d": 5e-5}}
 
     def __init__(self, config: Config, channels: int, num_classes: int = 0):
@@ -46,9 +61,12 @@ class Variant:
         # The variant's own randomness (label noise, penalty interpolation), checkpointed for exact resume.
         self.rng = torch.Generator().manual_seed(config.train.seed + 7)
         t = config.train
-        if not self.bce and (t.label_smoothing > 0 or t.label_flip > 0):
-            raise ArtganError(f"--label-smoothing and --label-flip change BCE targets; model {self.name!r} "
-                              f"has no such targets, so leave them at 0 (or use dcgan, cdcgan, acgan, can)")
+        if not self.real_fake_targets and (t.label_smoothing > 0 or t.label_flip > 0):
+            from artgan.variants.registry import VARIANTS  # the registry imports this module
+
+            usable = ", ".join(sorted(n for n, cls in VARIANTS.items() if cls.real_fake_targets))
+            raise ArtganError(f"--label-smoothing and --label-flip change D's real/fake targets; model {self.name!r} "
+                              f"has no such targets, so leave them at 0 (or use one of {usable})")
 
     # --- networks and optimisers ---------------------------------------------------------------
 
@@ -74,7 +92,7 @@ class Variant:
         raise NotImplementedError
 
     def targets(self, n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-        """Real and fake BCE targets for D, with --label-smoothing / --label-flip applied."""
+        """Real and fake targets for D (1 and 0), with --label-smoothing / --label-flip applied."""
         t = self.config.train
         real, fake = per_sample(lambda m: noisy_targets(m, t.label_smoothing, t.smooth_fake, t.label_flip, self.rng), n)
         return real.to(device), fake.to(device)
@@ -120,6 +138,21 @@ def match_parameter_layouts(optimizer: torch.optim.Optimizer) -> None:
             for key, value in state.items():
                 if torch.is_tensor(value) and value.shape == param.shape and value.stride() != param.stride():
                     state[key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
+
+
+# D-output statistics shown side by side wherever a run's curves are drawn, with their labels.
+DISCRIMINATOR_OUTPUTS = {"d_real": "D(x)", "d_fake": "D(G(z))", "d_fake_g": "D(G(z)) in G's step"}
+
+
+def logit_stats(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, torch.Tensor]:
+    """What D's logits of P(real) say: mean D(x), mean D(G(z)) as probabilities, and E[sign D(x)]."""
+    return {"d_real": mean_sigmoid(real_logits), "d_fake": mean_sigmoid(fake_logits), "d_real_sign": real_sign(real_logits)}
+
+
+def critic_stats(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Mean raw critic scores, and their gap: for WGAN, the critic's running estimate of the Wasserstein distance."""
+    real, fake = real_scores.detach().float().mean(), fake_scores.detach().float().mean()
+    return {"critic_real": real, "critic_fake": fake, "wasserstein": real - fake, "d_real_sign": real_sign(real_scores)}
 
 
 def mean_sigmoid(logits: torch.Tensor) -> torch.Tensor:

@@ -9,7 +9,7 @@ report trained it on seven WikiArt styles with two G steps per D step (``--g-ste
 from __future__ import annotations
 
 from artgan.models.conditional import TwoHeadDiscriminator
-from artgan.variants.base import LossOutput, Variant, mean_sigmoid, real_sign
+from artgan.variants.base import LossOutput, Variant, logit_stats, mean_sigmoid
 from artgan.variants.losses import (auxiliary_classifier_loss, bce_discriminator_loss, non_saturating_generator_loss,
                                     style_ambiguity_loss)
 from artgan.variants.registry import register_variant
@@ -34,8 +34,7 @@ class CAN(Variant):
         loss = adversarial + self.config.model.class_weight * style
         accuracy = (real_styles.argmax(1) == real_labels).float().mean()
         return loss, {"loss_d": loss.detach(), "loss_d_style": style.detach(), "d_style_accuracy": accuracy,
-                      "d_real": mean_sigmoid(real_logits), "d_fake": mean_sigmoid(fake_logits),
-                      "d_real_sign": real_sign(real_logits)}
+                      **logit_stats(real_logits, fake_logits)}
 
     def generator_loss(self, D, fake, fake_labels) -> LossOutput:
         fake_logits, fake_styles = D(fake, with_classes=True)

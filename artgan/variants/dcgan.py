@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from artgan.variants.base import LossOutput, Variant, mean_sigmoid, real_sign
+from artgan.variants.base import LossOutput, Variant, logit_stats, mean_sigmoid
 from artgan.variants.losses import bce_discriminator_loss, non_saturating_generator_loss
 from artgan.variants.registry import register_variant
 
@@ -20,8 +20,7 @@ class DCGAN(Variant):
     def discriminator_loss(self, D, real, real_labels, fake, fake_labels) -> LossOutput:
         real_logits, fake_logits = D(real, real_labels), D(fake, fake_labels)
         loss = bce_discriminator_loss(real_logits, fake_logits, *self.targets(len(real_logits), real.device))
-        return loss, {"loss_d": loss.detach(), "d_real": mean_sigmoid(real_logits),
-                      "d_fake": mean_sigmoid(fake_logits), "d_real_sign": real_sign(real_logits)}
+        return loss, {"loss_d": loss.detach(), **logit_stats(real_logits, fake_logits)}
 
     def generator_loss(self, D, fake, fake_labels) -> LossOutput:
         fake_logits = D(fake, fake_labels)

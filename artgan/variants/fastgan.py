@@ -14,10 +14,9 @@ import torch.nn.functional as F
 
 from artgan.models.fastgan import PARTS, FastGANDiscriminator, FastGANGenerator
 from artgan.ranks import per_sample
-from artgan.variants.base import LossOutput, Variant
+from artgan.variants.base import LossOutput, Variant, critic_stats
 from artgan.variants.losses import hinge_generator_loss
 from artgan.variants.registry import register_variant
-from artgan.variants.wgan import critic_stats
 
 
 def randomised_hinge_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
@@ -35,7 +34,7 @@ def reconstruction_loss(pairs: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> 
 class FastGAN(Variant):
     name = "fastgan"
     paper = "Liu et al. 2021, Towards Faster and Stabilized GAN Training for High-fidelity Few-shot Image Synthesis"
-    bce = False
+    real_fake_targets = False
 
     def build_generator(self):
         m = self.config.model

@@ -49,6 +49,23 @@ def hinge_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return -fake_logits.float().mean()
 
 
+def least_squares_discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor,
+                                     real_target: Target = 1.0, fake_target: Target = 0.0) -> torch.Tensor:
+    """1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2] with b = 1, a = 0 (Mao et al. 2017, LSGAN Eq. 9).
+
+    Targets other than 1/0 are label smoothing or flipping, as for the BCE loss.
+    """
+    real_scores, fake_scores = real_scores.float(), fake_scores.float()
+    real = real_scores - torch.as_tensor(real_target).to(real_scores).expand_as(real_scores)
+    fake = fake_scores - torch.as_tensor(fake_target).to(fake_scores).expand_as(fake_scores)
+    return 0.5 * real.pow(2).mean() + 0.5 * fake.pow(2).mean()
+
+
+def least_squares_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """1/2 E[(D(G(z)) - c)^2] with c = 1: G wants its fakes scored as real (Mao et al. 2017, Eq. 9)."""
+    return 0.5 * (fake_scores.float() - 1.0).pow(2).mean()
+
+
 def input_gradient_norms(outputs: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
     """||d sum(outputs) / d input_i||_2 per sample, kept in the graph so a penalty on it trains D."""
     (grad,) = torch.autograd.grad(outputs.float().sum(), inputs, create_graph=True)

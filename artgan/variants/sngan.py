@@ -7,17 +7,16 @@ one D step per G step, Adam (0, 0.9) at 2e-4 as in the paper's standard CNN sett
 from __future__ import annotations
 
 from artgan.models.spectral import apply_spectral_norm
-from artgan.variants.base import LossOutput, Variant
+from artgan.variants.base import LossOutput, Variant, critic_stats
 from artgan.variants.losses import hinge_discriminator_loss, hinge_generator_loss
 from artgan.variants.registry import register_variant
-from artgan.variants.wgan import critic_stats
 
 
 @register_variant
 class SNGAN(Variant):
     name = "sngan"
     paper = "Miyato et al. 2018, Spectral Normalization for GANs (hinge loss)"
-    bce = False
+    real_fake_targets = False
     defaults = {"model": {"d_norm": "none"}, "train": {"beta1": 0.0, "beta2": 0.9}}
 
     def build_discriminator(self):

@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import torch
 
-from artgan.variants.base import LossOutput, Variant, real_sign
+from artgan.variants.base import LossOutput, Variant, critic_stats
 from artgan.variants.losses import wasserstein_critic_loss, wasserstein_generator_loss
 from artgan.variants.registry import register_variant
-
-
-def critic_stats(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Mean critic scores, and their gap: the critic's running estimate of the Wasserstein distance."""
-    real, fake = real_scores.detach().float().mean(), fake_scores.detach().float().mean()
-    return {"critic_real": real, "critic_fake": fake, "wasserstein": real - fake, "d_real_sign": real_sign(real_scores)}
 
 
 @register_variant
 class WGAN(Variant):
     name = "wgan"
     paper = "Arjovsky et al. 2017, Wasserstein GAN (weight clipping)"
-    bce = False
+    real_fake_targets = False
     defaults = {"train": {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic": 5}}
 
     def discriminator_loss(self, D, real, real_labels, fake, fake_labels) -> LossOutput:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import torch
 
 from artgan.ranks import per_sample
-from artgan.variants.base import LossOutput
+from artgan.variants.base import LossOutput, critic_stats
 from artgan.variants.losses import gradient_penalty, wasserstein_critic_loss
 from artgan.variants.registry import register_variant
-from artgan.variants.wgan import WGAN, critic_stats
+from artgan.variants.wgan import WGAN
 
 
 @register_variant

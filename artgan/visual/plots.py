@@ -9,6 +9,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display here or on a server; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
+from artgan.variants.base import DISCRIMINATOR_OUTPUTS  # noqa: E402
+
 
 def plot_training_curves(metrics: dict[str, tuple[list[int], list[float]]], path: Path) -> Path | None:
     """Loss panel and D-output panel side by side; any other logged metric gets its own panel.
@@ -18,7 +20,7 @@ def plot_training_curves(metrics: dict[str, tuple[list[int], list[float]]], path
     if not metrics:
         return None
     losses = [k for k in metrics if k.startswith("loss")]
-    probabilities = [k for k in ("d_real", "d_fake") if k in metrics]
+    probabilities = [k for k in DISCRIMINATOR_OUTPUTS if k in metrics]
     adaptive = [k for k in ("augment_p", "d_real_sign") if k in metrics]
     extras = [k for k in metrics if k not in losses + probabilities + adaptive + ["images_per_second", "lr_g", "lr_d", "epoch"]]
     panels = [("losses", losses), ("discriminator output: D(x) and D(G(z))", probabilities),
@@ -41,5 +43,5 @@ def plot_training_curves(metrics: dict[str, tuple[list[int], list[float]]], path
 
 
 def _label(key: str) -> str:
-    return {"d_real": "D(x)", "d_fake": "D(G(z))", "loss_d": "D loss", "loss_g": "G loss",
+    return {**DISCRIMINATOR_OUTPUTS, "loss_d": "D loss", "loss_g": "G loss",
             "augment_p": "p (ADA)", "d_real_sign": "E[sign D(x)]"}.get(key, key)

@@ -12,12 +12,13 @@ from PIL import Image
 from artgan.app.common import pick_run, runs_root, show
 from artgan.app.runs import RunSummary, read_run, scan_runs
 from artgan.runs.metrics_log import read_metrics
+from artgan.variants.base import DISCRIMINATOR_OUTPUTS
 from artgan.visual.grid import timelapse_gif
 
 REFRESH_SECONDS = 5
 CURVE_PANELS = {  # panel title -> which metrics.csv columns it plots (the CLI's training_curves.png panels)
     "Losses": lambda name: name.startswith("loss"),
-    "Discriminator output: D(x) and D(G(z))": lambda name: name in ("d_real", "d_fake", "d_fake_g"),
+    "Discriminator output: D(x) and D(G(z))": lambda name: name in DISCRIMINATOR_OUTPUTS,
     "Adaptive augmentation: p (--augment ada) and E[sign D(x)]": lambda name: name in ("augment_p", "d_real_sign"),
     "Sample variety (1 = as varied as the real images; a fall is mode collapse)": lambda name: name == "sample_variety",
 }

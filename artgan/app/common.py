@@ -17,6 +17,7 @@ from artgan.errors import ArtganError
 from artgan.visual.grid import to_pil, upscale
 
 MIXED = "mixed (one of each class in turn)"
+NEXT_RUN = "next_run"  # session key: the run a page started, to be picked once it is listed
 
 
 def runs_root() -> Path:
@@ -35,8 +36,11 @@ def pick_run(key: str, need_checkpoint: bool = True) -> RunSummary | None:
                 "or start the app on another folder with `artgan app --runs DIR`.")
         return None
     names = [run.name for run in runs]
+    if st.session_state.get(NEXT_RUN) in names:  # a run just started here, now ready to show
+        st.session_state[key] = st.session_state["run"] = st.session_state.pop(NEXT_RUN)
     remembered = st.session_state.get("run")
-    index = names.index(remembered) if remembered in names else 0
+    # a widget whose state is set keeps it; a default passed beside it would only draw a warning
+    index = names.index(remembered) if remembered in names and key not in st.session_state else 0
     labels = {run.name: run.label for run in runs}
     name = st.selectbox("Run", names, index=index, format_func=labels.get, key=key)
     st.session_state["run"] = name

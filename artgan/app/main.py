@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from artgan.app.views import explore, generate, monitor, stylise
+from artgan.app.views import compare, explore, generate, judge, monitor, stylise, train
 
 st.set_page_config(page_title="artgan", page_icon=":material/palette:", layout="wide")
 
@@ -16,7 +16,10 @@ PAGES = [
     st.Page(generate.render, title="Generate", icon=":material/image:", url_path="generate", default=True),
     st.Page(explore.render, title="Explore", icon=":material/explore:", url_path="explore"),
     st.Page(stylise.render, title="Stylise", icon=":material/brush:", url_path="stylise"),
+    st.Page(train.render, title="Train", icon=":material/model_training:", url_path="train"),
     st.Page(monitor.render, title="Runs", icon=":material/monitoring:", url_path="runs"),
+    st.Page(compare.render, title="Compare", icon=":material/compare:", url_path="compare"),
+    st.Page(judge.render, title="Judge", icon=":material/grading:", url_path="judge"),
 ]
 
 st.navigation(PAGES).run()

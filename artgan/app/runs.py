@@ -53,8 +53,12 @@ class RunSummary:
         return final.is_file() and (not frames or final.stat().st_mtime >= frames[-1].stat().st_mtime)
 
     def state(self, now: float | None = None) -> str:
+        from artgan.app.jobs import JOB_FILE, running_pid
+
         if self.finished:
             return "finished"
+        if (self.path / JOB_FILE).is_file():  # started by the app: its process says, not the file times
+            return "training" if running_pid(self.path) is not None else "stopped"
         recent = (now or time.time()) - self.updated < ACTIVE_SECONDS
         return "training" if recent else "stopped"
 

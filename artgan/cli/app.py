@@ -9,12 +9,15 @@ from artgan.cli.arguments import HelpFormatter
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "app", help="open the web app: generate, explore and stylise art, watch runs train",
+        "app", help="open the web app: train, watch, generate, explore and stylise art",
         description="Serve the artgan web app (Streamlit) for the runs under a folder. "
                     "Needs the app extra: pip install -e '.[app]'.",
         formatter_class=HelpFormatter,
     )
     parser.add_argument("--runs", default="runs", metavar="DIR", help="folder whose run directories the app offers, or hf:user/name for a run published to the Hub")
+    parser.add_argument("--data-root", metavar="DIR",
+                        help="folder whose image folders the Train page may train on (it cannot leave it); "
+                             "without it, Train offers the built-in sets and zip uploads")
     parser.add_argument("--port", type=int, default=8501, help="port to serve on")
     parser.add_argument("--host", default="localhost",
                         help="address to listen on; 0.0.0.0 makes the app reachable from other machines")
@@ -28,7 +31,8 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
     from pathlib import Path
 
     import artgan.app
-    from artgan.app.uploads import SERVER_UPLOAD_LIMIT_BYTES
+    from artgan.app.datasets import MAX_ZIP_BYTES
+    from artgan.app.uploads import MAX_BYTES, SERVER_UPLOAD_LIMIT_BYTES
 
     script = Path(artgan.app.__file__).with_name("main.py")
     return [
@@ -37,7 +41,7 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
         "--server.headless", "true",  # never Streamlit's first-run e-mail prompt; see artgan.app.browser
         # Above the app's own limit: a file the browser refuses gets only a small note in the widget and
         # stays listed there; one the server receives gets the app's message naming the limit.
-        "--server.maxUploadSize", str(SERVER_UPLOAD_LIMIT_BYTES // 2**20),
+        "--server.maxUploadSize", str(max(SERVER_UPLOAD_LIMIT_BYTES, MAX_ZIP_BYTES + MAX_BYTES) // 2**20),
         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
         "--server.fileWatcherType", "none",
     ]
@@ -48,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
+    from artgan.app.datasets import DATA_ENV
     from artgan.app.runs import RUNS_ENV
     from artgan.errors import ArtganError
 
@@ -61,12 +66,18 @@ def run(args: argparse.Namespace) -> int:
                           f"(artgan train --out {Path(args.runs) / 'my-run'}) or pass --runs DIR")
     if not 0 < args.port < 65536:
         raise ArtganError(f"--port {args.port} is not a port number (1 to 65535)")
+    environment = {**os.environ, RUNS_ENV: str(runs)}
+    if args.data_root:
+        data_root = Path(args.data_root).expanduser().resolve()
+        if not data_root.is_dir():
+            raise ArtganError(f"--data-root {args.data_root!r} is not a folder; pass the folder that holds your image folders")
+        environment[DATA_ENV] = str(data_root)
     print(f"artgan app: serving the runs in {runs} at http://{args.host}:{args.port} (Ctrl+C stops it)")
     if not args.no_browser:
         from artgan.app.browser import browser_url, open_when_ready
 
         open_when_ready(browser_url(args.host, args.port))
-    return serve(streamlit_command(args), {**os.environ, RUNS_ENV: str(runs)})
+    return serve(streamlit_command(args), environment)
 
 
 def serve(command: list[str], environment: dict[str, str]) -> int:

@@ -93,16 +93,19 @@ def build_sections(run_path: Path, setup: EvaluationSetup, result: dict, out: Pa
     if model.conditional:
         sections.append(section("Same noise, every class", img(class_grid_figure(model), "row = class, column = one latent vector")))
     ranking = ranking_figure(rank_samples(model, load_discriminator(run_path, model)))
+    ranking.save(out / "ranking.png")  # beside the report, for the app and for slides
     sections.append(section("Ranked by the discriminator", img(ranking, "top-8 and bottom-8 of 256 samples, D's probability of 'real' (D=) or a WGAN critic's score (C=) under each")))
     if setup.memorisation is not None:
         summary = result["memorisation"]
+        nearest = memorisation_figure(setup.memorisation)
+        nearest.save(out / "memorisation.png")
         sections.append(section(
             "Memorisation check",
             f'<p class="note">Median distance to the nearest training image: samples {summary["median_sample_distance"]:.3g}, '
             f'real held-out images {summary["median_held_out_distance"]:.3g}. {summary["copy_rate"]:.1%} of samples are '
             f"nearer to a training image than 99% of real held-out images are (a copying generator scores high).</p>",
             '<div class="row">', img(distance_histogram(setup.memorisation)),
-            img(memorisation_figure(setup.memorisation), "the samples nearest to a training image, then their 3 nearest training images"),
+            img(nearest, "the samples nearest to a training image, then their 3 nearest training images"),
             "</div>"))
     if "per_class" in result:
         sections.append(section("Per class", per_class_table(result["per_class"])))

@@ -22,6 +22,7 @@ if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip("needs Chromium and chromedriver (Debian: apt-get install chromium chromium-driver)", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 WAIT = 90  # seconds: the first page view imports torch and loads a generator on a busy 2-core CI box
@@ -102,6 +103,29 @@ def page_text(browser) -> str:
     return browser.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text
 
 
+def click(browser, text: str, wait: float = WAIT) -> None:
+    """Click the button, link or radio option whose label holds ``text`` once it is there and enabled."""
+    xpath = (f"//*[@data-testid='stMain']//button[contains(., {text!r}) and not(@disabled)] | "
+             f"//*[@data-testid='stMain']//label[contains(., {text!r})] | "
+             f"//*[@data-testid='stMain']//a[contains(., {text!r})]")
+    WebDriverWait(browser, wait).until(lambda d: d.find_elements(By.XPATH, xpath))[0].click()
+
+
+def wait_text(browser, text: str, wait: float = WAIT) -> float:
+    """Seconds until ``text`` shows on the page: the latency a user sees."""
+    start = time.perf_counter()
+    WebDriverWait(browser, wait).until(lambda d: text in page_text(d))
+    return record_latency(text, time.perf_counter() - start)
+
+
+def record_latency(what: str, seconds: float) -> float:
+    """Appended to $ARTGAN_LATENCIES when set (docs/app.md's table comes from there)."""
+    if os.environ.get("ARTGAN_LATENCIES"):
+        with open(os.environ["ARTGAN_LATENCIES"], "a") as out:
+            out.write(f"{seconds:.2f}\t{what}\n")
+    return seconds
+
+
 def test_generate_page_shows_a_generated_grid(server, browser, tmp_path):
     browser.get(f"{server}/")  # Generate is the home page
     [image] = loaded_images(browser)
@@ -154,3 +178,62 @@ def test_runs_page_refreshes_itself_while_a_run_trains(server, browser, browser_
     shutil.copy(live / "samples" / "step_00000004.png", live / "samples" / "step_00000006.png")
     WebDriverWait(browser, 30).until(lambda d: "6 / 4" in page_text(d))  # no reload: the page refreshed itself
     screenshot(browser, "runs-training", tmp_path)
+
+
+def test_train_from_an_uploaded_zip_watch_it_stop_it_and_resume_it(server, browser, browser_root, tmp_path):
+    import zipfile
+
+    from artgan.app.jobs import stop_training
+    from tests.conftest import write_image
+
+    images = tmp_path / "paintings"
+    for i in range(12):
+        write_image(images / ("warm" if i % 2 else "cool") / f"{i}.png", size=(24, 24), seed=i)
+    archive = tmp_path / "paintings.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(images.rglob("*.png")):
+            out.write(path, path.relative_to(tmp_path))
+    try:
+        browser.get(f"{server}/train")
+        click(browser, "A zip of images")
+        WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type='file']"))
+        browser.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(archive))
+        wait_text(browser, "12 images in 2 classes (cool, warm)")  # unpacked and loaded as `artgan train` will
+        name = browser.find_element(By.CSS_SELECTOR, "input[aria-label='Run name']")
+        name.send_keys(Keys.CONTROL, "a")
+        name.send_keys("paintings-live", Keys.ENTER)
+        time.sleep(1)
+        screenshot(browser, "train", tmp_path)
+        click(browser, "Start training")
+        wait_text(browser, "Training paintings-live")
+        click(browser, "Watch paintings-live on Runs")
+        WebDriverWait(browser, 240).until(lambda d: "Stop (saves a checkpoint)" in page_text(d))  # the trainer's first steps
+        wait_text(browser, "training")
+        screenshot(browser, "runs-app-started", tmp_path)
+        click(browser, "Stop (saves a checkpoint)")
+        wait_text(browser, "Resume from step", 120)  # the trainer finished its step, saved and exited
+        assert "stopped" in page_text(browser)
+        assert list((browser_root / "paintings-live" / "checkpoints").glob("*.safetensors"))
+        click(browser, "Resume from step")  # the button's label ends with the step
+        wait_text(browser, "Stop (saves a checkpoint)", 240)  # a new trainer loaded the checkpoint and stepped
+        click(browser, "Stop (saves a checkpoint)")
+        WebDriverWait(browser, 120).until(lambda d: "Resume from step" in page_text(d))
+    finally:  # never leave a trainer running after the test
+        stop_training(browser_root / "paintings-live")
+
+
+def test_compare_two_runs_side_by_side(server, browser, browser_root, tmp_path):
+    from tests.app.conftest import train_run
+
+    if not (browser_root / "digits-seed1").exists():
+        train_run(browser_root / "digits-seed1", "--data", "sklearn:digits", "--steps", "4", "--seed", "1")
+    browser.get(f"{server}/compare")
+    start = time.perf_counter()
+    grids = loaded_images(browser, minimum=2)
+    record_latency("Compare: two runs' grids", time.perf_counter() - start)
+    assert len(grids) >= 2
+    sources = {image.get_attribute("src") for image in grids}
+    assert len(sources) >= 2  # two different pictures, one per run
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']"))
+    assert "Traceback" not in page_text(browser)
+    screenshot(browser, "compare", tmp_path)

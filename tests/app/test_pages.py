@@ -87,7 +87,7 @@ def test_runs_page_shows_a_finished_runs_samples_timelapse_and_curves(app_runs, 
         ("dcgan", "sklearn:digits", 4, 4, "finished")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["State"] == "finished" and metrics["Trained to step"] == "4 / 4"
-    assert at.toggle(key="monitor_refresh").value is False  # nothing to refresh for
+    assert at.toggle(key="monitor_refresh_digits").value is False  # nothing to refresh for
     latest, timelapse = (media(image.proto.imgs[0].url) for image in at.get("image"))
     final_grid = Image.open(app_runs / "digits" / "samples" / "step_00000004.png")
     assert np.array_equal(pixels(latest), np.asarray(upscale(final_grid, 384)))
@@ -108,7 +108,7 @@ def test_runs_page_follows_a_run_in_progress(app_runs, tmp_path, monkeypatch, me
     monkeypatch.setenv(RUNS_ENV, str(tmp_path / "runs"))
     at = page("monitor").run()
     assert {m.label: m.value for m in at.metric}["State"] == "training"
-    assert at.toggle(key="monitor_refresh").value is True
+    assert at.toggle(key="monitor_refresh_live").value is True
 
     # The trainer moves on: a new sample grid and checkpoint appear; the next refresh shows them.
     Image.new("L", (40, 40), 255).save(live / "samples" / "step_00000006.png")

@@ -10,7 +10,9 @@ import streamlit as st
 from PIL import Image
 
 from artgan.app.common import pick_run, runs_root, show
+from artgan.app.jobs import log_tail, pending_jobs, resume_training, running_pid, stop_training
 from artgan.app.runs import RunSummary, read_run, scan_runs
+from artgan.errors import ArtganError
 from artgan.runs.metrics_log import read_metrics
 from artgan.variants.base import DISCRIMINATOR_OUTPUTS
 from artgan.visual.grid import timelapse_gif
@@ -32,11 +34,14 @@ def render() -> None:
         st.dataframe(runs_table(runs), hide_index=True)
     for run in broken:  # listed, not fatal: one bad run must not hide the others
         st.warning(f"Run {run.name!r} cannot be shown: {run.reason}")
+    pending = pending_jobs(runs_root())
+    if pending:
+        st.fragment(run_every=REFRESH_SECONDS)(preparing)(len(pending))
     run = pick_run("monitor_run", need_checkpoint=False)
     if run is None:
         return
     training = run.state() == "training"
-    auto = st.toggle(f"Refresh every {REFRESH_SECONDS} s", value=training, key="monitor_refresh",
+    auto = st.toggle(f"Refresh every {REFRESH_SECONDS} s", value=training, key=f"monitor_refresh_{run.name}",
                      help="on by default while the run is training")
     st.fragment(run_every=REFRESH_SECONDS if auto else None)(show_run)(run.path, run.name)
 
@@ -58,12 +63,14 @@ def show_run(path, name: str) -> None:
         return
     metrics = read_metrics(run.path)
     speed = metrics.get("images_per_second", ([], [0.0]))[1][-1]
+    state = run.state()
     cells = st.columns(4)
-    cells[0].metric("State", run.state())
+    cells[0].metric("State", state)
     cells[1].metric("Trained to step", f"{run.trained_step}" + (f" / {run.planned_steps}" if run.planned_steps else ""),
                     help=f"the newest checkpoint (what Generate samples) is at step {run.step}")
     cells[2].metric("Images / s", f"{speed:.0f}")
     cells[3].metric("Updated", f"{_ago(time.time() - run.updated)} ago")
+    controls(run, state, started=bool(metrics))
 
     frames = run.sample_frames
     left, right = st.columns(2)
@@ -104,6 +111,45 @@ def newest_readable(frames: list) -> tuple | None:
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
             continue
     return None
+
+
+def controls(run: RunSummary, state: str, started: bool) -> None:
+    """Stop (the trainer saves a checkpoint first) and Resume (from the newest checkpoint)."""
+    pid = running_pid(run.path)
+    if pid is not None and not started:  # the trainer saves on a signal only once its loop runs
+        st.info("Building the networks; Stop appears with the first logged step.")
+        return
+    if pid is not None:
+        if st.button("Stop (saves a checkpoint)", key="monitor_stop", icon=":material/stop:"):
+            stop_training(run.path)
+            st.toast(f"Asked {run.name} to stop; it saves a checkpoint at the end of this step.")
+        return
+    if state == "stopped" and run.has_checkpoint:  # "training" without a pid: started elsewhere, leave it be
+        if st.button(f"Resume from step {run.step}", key="monitor_resume", type="primary", icon=":material/play_arrow:"):
+            try:
+                resume_training(run.path)
+            except (ArtganError, OSError) as error:
+                st.error(str(error))
+                return
+            st.toast(f"Resumed {run.name} from step {run.step}.")
+            st.rerun(scope="app")  # the page switches its auto-refresh on
+    tail = log_tail(run.path)
+    if tail and state != "finished":
+        with st.expander("Trainer output"):
+            st.code(tail, language=None)
+
+
+def preparing(shown: int) -> None:
+    """Runs the app started that have not written run.json: loading their data, or failed doing so."""
+    pending = pending_jobs(runs_root())
+    if len(pending) < shown:
+        st.rerun(scope="app")  # one started training: it joins the table and the picker
+    for path in pending:
+        pid = running_pid(path)
+        if pid is not None:
+            st.info(f"**{path.name}** is preparing its images (trainer pid {pid})...")
+        else:
+            st.error(f"**{path.name}** stopped before its first step:\n\n```\n{log_tail(path)}\n```")
 
 
 def curve_panels(metrics: dict) -> dict[str, list[str]]:

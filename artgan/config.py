@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import reprlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,19 +176,43 @@ class Config:
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few KB; a bigger file is a mistake (or an attack), not read
+
+
+class NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: ten nested aliases of ten (the "billion laughs") load as
+    a small graph but expand to 10**9 items for whatever walks it (json.dumps, repr, comparisons)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("YAML aliases (*name) are not allowed in artgan config files; write the values out")
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str):
+    return yaml.load(text, Loader=NoAliasLoader)
+
+
 def read_config_file(path: str | Path) -> dict:
-    """Read a YAML or TOML config file into ``{section: {field: value}}`` overrides."""
+    """Read a YAML or TOML config file into ``{section: {field: value}}`` overrides. What is read is
+    bounded: regular files only (a FIFO would block), 1 MiB at most, no aliases, no deep nesting."""
     path = Path(path)
-    if not path.is_file():
+    if not os.path.lexists(path) or (path.is_symlink() and not path.exists()):
         raise ArtganError(f"config file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise ArtganError(f"config file {str(path)!r} is not a regular file (a folder, pipe or device); give a YAML or TOML file")
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ArtganError(f"config file {str(path)!r} is {path.stat().st_size:,} bytes; a config is a few KB "
+                          f"(limit {MAX_CONFIG_BYTES:,}): is it the right file?")
     try:
-        if path.suffix == ".toml":
-            data = tomllib.loads(path.read_text())
-        else:
-            data = yaml.safe_load(path.read_text()) or {}
+        text = path.read_text()
+        data = tomllib.loads(text) if path.suffix == ".toml" else load_yaml(text) or {}
     except (yaml.YAMLError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ArtganError(f"config file {str(path)!r} is not valid YAML/TOML: {first_line}") from None
+    except RecursionError:
+        raise ArtganError(f"config file {str(path)!r} is nested too deeply to be a config (sections data, model, "
+                          "train of plain values)") from None
     if not isinstance(data, dict):
         raise ArtganError(f"config file {str(path)!r} must hold sections data/model/train, got {type(data).__name__}")
     return data
@@ -261,10 +287,13 @@ def _coerce_list(name: str, value: Any, item: type) -> list:
     return value
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 60, 60
+
+
 def _short(value: Any) -> str:
-    """A value as the message shows it: repr, cut short (a hostile file can hold a megabyte of it)."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A value as the message shows it, never more than a line (a hostile file can hold a megabyte of it)."""
+    return _SHORT.repr(value)
 
 
 def _check_choices(config: Config) -> None:

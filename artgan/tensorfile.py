@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 from typing import Iterator
 
@@ -25,7 +26,10 @@ def utf8_path(path: str | Path) -> bool:
 
 @contextlib.contextmanager
 def open_safetensors(path: str | Path) -> Iterator:
-    """``safe_open(path, framework="pt")``, whatever bytes the path is made of."""
+    """``safe_open(path, framework="pt")``, whatever bytes the path is made of; a FIFO or device named
+    ``*.safetensors`` is refused (``OSError``) instead of blocking or reading forever."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(f"not a regular file: {path}")
     if utf8_path(path) or not os.path.isdir("/proc/self/fd"):
         with safe_open(str(path), framework="pt") as handle:
             yield handle

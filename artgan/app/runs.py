@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from artgan.config import load_yaml
 from artgan.runs.checkpoint import CHECKPOINT_PATTERN, list_checkpoints
 from artgan.runs.published import published_step
 
@@ -120,7 +121,7 @@ def read_run(path: Path, root: Path, strict: bool = False) -> RunSummary | None:
 
 def _summary(path: Path, root: Path) -> RunSummary:
     info = _mapping(path / "run.json", lambda text: json.loads(text))
-    config = _mapping(path / "config.yaml", lambda text: yaml.safe_load(text) or {})
+    config = _mapping(path / "config.yaml", lambda text: load_yaml(text) or {})
     model, train = config.get("model", {}), config.get("train", {})
     if not isinstance(model, dict) or not isinstance(train, dict):
         raise BrokenRunError("config.yaml: its model and train sections must be mappings")
@@ -156,7 +157,7 @@ def _mapping(path: Path, parse) -> dict:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise BrokenRunError(f"{path.name} is {path.stat().st_size:,} bytes, too large to be a run's")
         data = parse(path.read_text())
-    except (OSError, ValueError, yaml.YAMLError) as error:
+    except (OSError, ValueError, RecursionError, yaml.YAMLError) as error:
         first = str(error).splitlines()[0][:100] if str(error) else type(error).__name__
         raise BrokenRunError(f"{path.name} cannot be read ({first})") from None
     if not isinstance(data, dict):

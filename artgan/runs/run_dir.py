@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from artgan.atomic import write_text_atomic
-from artgan.config import Config, config_from_dict
+from artgan.config import MAX_CONFIG_BYTES, Config, config_from_dict, read_config_file
 from artgan.errors import ArtganError
 from artgan.runs.checkpoint import list_checkpoints
-
-import yaml
 
 
 @dataclass(frozen=True)
@@ -53,12 +51,19 @@ class RunDir:
     def read_config(self) -> Config:
         if not self.config_file.is_file():
             raise ArtganError(f"{self.path} is not an artgan run directory (no config.yaml)")
-        return config_from_dict(yaml.safe_load(self.config_file.read_text()))
+        return config_from_dict(read_config_file(self.config_file))
 
     def read_info(self) -> dict:
         if not self.info_file.is_file():
             raise ArtganError(f"{self.path} is not an artgan run directory (no run.json)")
-        return json.loads(self.info_file.read_text())
+        try:
+            info = json.loads(self.info_file.read_text()) if self.info_file.stat().st_size < MAX_CONFIG_BYTES else None
+        except (OSError, ValueError) as error:
+            raise ArtganError(f"{self.info_file} cannot be read ({type(error).__name__}: {str(error)[:80]})") from None
+        if not isinstance(info, dict) or not isinstance(info.get("channels"), int) or \
+                not isinstance(info.get("class_names") or [], list):
+            raise ArtganError(f"{self.info_file} is not a run's run.json (it needs channels and class_names)")
+        return info
 
     def write_info(self, info: dict) -> None:
         write_text_atomic(self.info_file, json.dumps(info, indent=2) + "\n")

@@ -58,3 +58,9 @@ def check_writable(folder: str | Path, advice: str) -> None:
     except OSError as error:
         where = "" if existing == folder else f" ({existing}, where it would be created)"
         raise ArtganError(f"cannot write in {folder}{where}: {error.strerror or error}; {advice}") from None
+
+
+def readable_name(name: str) -> str:
+    """A file or folder name as text that can be printed, saved as JSON/YAML and shown in a browser:
+    bytes that are not UTF-8 (kept by Python as surrogate escapes) become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

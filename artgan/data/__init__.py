@@ -16,7 +16,8 @@ from artgan.config import DataConfig
 from artgan.data.cache import cache_key, cache_path, read_cache, write_cache
 from artgan.data.dataset import ImageSet, to_float, to_uint8
 from artgan.data.preprocess import check_size, guess_channels, prepare_image
-from artgan.data.sources import RawSource, open_source, readable_name
+from artgan.data.sources import RawSource, open_source
+from artgan.paths import readable_name
 from artgan.errors import ArtganError
 
 __all__ = ["ImageSet", "load_images", "to_float", "to_uint8"]

@@ -20,6 +20,7 @@ from PIL import Image
 
 from artgan.config import DataConfig
 from artgan.errors import ArtganError
+from artgan.paths import readable_name
 
 ImageLike = Image.Image | np.ndarray
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -106,12 +107,6 @@ def load_folder(root: Path, config: DataConfig) -> RawSource:
             digest.update(name + b"|unreadable\n")
     items = [RawItem(load=_file_loader(path), label=label, name=readable_name(str(path))) for path, label in files]
     return RawSource(items, len(items), class_names, f"folder:{readable_name(str(root.resolve()))}:{digest.hexdigest()}")
-
-
-def readable_name(name: str) -> str:
-    """A file or folder name as text that can be printed, saved as JSON/YAML and shown in a browser:
-    bytes that are not UTF-8 (kept by Python as surrogate escapes) become U+FFFD."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _image_files(folder: Path, recursive: bool = True) -> list[Path]:

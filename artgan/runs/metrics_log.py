@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from artgan.atomic import write_text_atomic
+from artgan.paths import readable_name
 
 
 class MetricsLog:
@@ -130,9 +131,10 @@ def _numbers(row: list[str]) -> bool:
 
 def _hparam_value(value):
     """HParams takes numbers, strings and booleans; lists (DiffAugment's policy) and None become text."""
-    if isinstance(value, (bool, int, float, str)):
+    if isinstance(value, (bool, int, float)):
         return value
-    return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    text = value if isinstance(value, str) else ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    return readable_name(text)  # a --data folder whose name is not UTF-8 (TensorBoard writes UTF-8)
 
 
 def _format(value) -> str:

@@ -25,8 +25,8 @@ D_WINS_BELOW = 0.01  # mean D(G(z)) over the window: D calls every fake fake
 # a D so sure that its sigmoid saturates (lr 10 gave loss_g near 10,000 with D(G(z)) jumping about).
 BCE_SATURATED = 50.0
 LOSS_GROWTH = 10.0  # G's loss this many times its early level (and still rising) is running away
-# Grid variety as a fraction of the real images': G starts near-constant (0.04 of it at step 20 of a
-# healthy digits run, 0.5 by step 170), so only a fall from a higher level counts as collapse.
+# Grid variety as a fraction of the real images': G starts near-constant (0.04 of it at step 30 of a
+# healthy digits run, 0.52 at step 170), so only a fall from a higher level counts as collapse.
 COLLAPSE_BELOW = 0.15
 COLLAPSE_FALL = 0.5  # ... and below this fraction of the best variety the run reached
 

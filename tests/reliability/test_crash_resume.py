@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -109,3 +110,40 @@ def test_interrupt_saves_at_the_step_boundary_and_says_how_to_resume(tmp_path, s
     if signum == signal.SIGINT:  # and the saved state is a real one: the run goes on from it
         run_to_end("--steps", str(step + 2), "--checkpoint-every", "100000", "--out", str(run), "--resume")
         assert load_checkpoint(list_checkpoints(run / "checkpoints")[-1], only="step") == step + 2
+
+
+def kill_when(process: subprocess.Popen, moment: str, rng, run: Path, seconds_per_run: float) -> None:
+    """SIGKILL the run at ``moment``: early (imports, data, before any checkpoint), while a checkpoint's
+    temp file is being written, or at a random instant of the whole run."""
+    if moment == "early":
+        time.sleep(rng.uniform(0.0, 1.5))
+    elif moment == "mid-write":
+        deadline = time.monotonic() + seconds_per_run
+        while process.poll() is None and time.monotonic() < deadline and not any((run / "checkpoints").glob(".*.tmp")):
+            time.sleep(0.0005)
+    else:
+        time.sleep(rng.uniform(0.0, seconds_per_run))
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_kills_at_random_moments_across_a_whole_run_each_resume_bit_identical(tmp_path):
+    """Kill, resume, kill the resumed run, ... then let it finish: the same weights, optimiser and RNG
+    states as a run never interrupted, and metrics.csv with every step once."""
+    steps, every = "24", "4"
+    started = time.monotonic()
+    run_to_end("--steps", steps, "--checkpoint-every", every, "--out", str(tmp_path / "straight"))
+    seconds_per_run = time.monotonic() - started
+    run, rng = tmp_path / "killed", random.Random(16)
+    for moment in ["early", "mid-write", "random", "mid-write", "random", "random"]:
+        process = subprocess.Popen(artgan("--steps", steps, "--checkpoint-every", every, "--out", str(run), "--resume"),
+                                   env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kill_when(process, moment, rng, run, seconds_per_run)
+    run_to_end("--steps", steps, "--checkpoint-every", every, "--out", str(run), "--resume")
+    straight = load_checkpoint(list_checkpoints(tmp_path / "straight" / "checkpoints")[-1])
+    resumed = load_checkpoint(list_checkpoints(run / "checkpoints")[-1])
+    assert resumed["step"] == straight["step"] == 24
+    assert_same_state(straight, resumed)
+    logged = [int(row["step"]) for row in csv.DictReader(open(run / "metrics.csv"))]
+    assert logged == list(range(2, 25, 2))

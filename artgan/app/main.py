@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from artgan.app.views import compare, explore, generate, judge, monitor, stylise, train
+from artgan.app.views import compare, explore, find, generate, judge, monitor, stylise, train
 
 st.set_page_config(page_title="artgan", page_icon=":material/palette:", layout="wide")
 
@@ -20,6 +20,7 @@ PAGES = [
     st.Page(monitor.render, title="Runs", icon=":material/monitoring:", url_path="runs"),
     st.Page(compare.render, title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page(judge.render, title="Judge", icon=":material/grading:", url_path="judge"),
+    st.Page(find.render, title="Find your painting", icon=":material/search:", url_path="find"),
 ]
 
 st.navigation(PAGES).run()

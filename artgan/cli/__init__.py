@@ -17,8 +17,9 @@ from artgan.errors import ArtganError
 
 # In the order `artgan --help` lists them: the workflow first, then the web app, visual analyses
 # with the domain classifier and GAN-train/test, neural style transfer, the generator as ONNX or
-# TorchScript, and a run published to the Hugging Face Hub.
-COMMANDS = ["train", "generate", "data", "evaluate", "app", "show", "classify", "stylize", "style", "export", "push"]
+# TorchScript, a run published to the Hugging Face Hub,
+# and GAN inversion (an artwork's closest image in a model).
+COMMANDS = ["train", "generate", "data", "evaluate", "app", "show", "classify", "stylize", "style", "export", "push", "project"]
 
 
 class Parser(argparse.ArgumentParser):

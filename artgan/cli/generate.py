@@ -27,6 +27,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--out", metavar="DIR", help="folder for the PNG files (default: RUN/generated)")
     parser.add_argument("--grid", metavar="FILE.png", help="also write all images as one grid")
     parser.add_argument("--class", dest="class_name", metavar="NAME", help="class to generate (conditional models)")
+    parser.add_argument("--latent", metavar="FILE.npy",
+                        help="draw these latent vectors (N, latent_dim), e.g. the latent.npy of `artgan project`, instead of seeded noise")
     parser.add_argument("--per-class", type=int, metavar="N", help="N images of every class into DIR/<class>/ (conditional models)")
     add_runtime_arguments(parser, seed_help="noise seed: same seed, same images", quiet_help="print nothing but errors",
                           device_default="auto")
@@ -43,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     from artgan.paths import check_output_file, check_output_folder, check_writable
     from artgan.visual.grid import make_grid, save_images, to_pil
 
+    if args.latent and (args.seeds or args.n is not None or args.per_class is not None):
+        raise ArtganError("--latent draws the file's latent vectors; give it without --n, --seeds and --per-class")
     if args.seeds and (args.n is not None or args.per_class is not None):
         raise ArtganError("--seeds draws one image per seed; give it without --n and --per-class")
     check_count("--n", args.n or DEFAULT_N, 1, 100_000, "images written as PNG files, one each")
@@ -62,6 +66,15 @@ def run(args: argparse.Namespace) -> int:
             to_pil(image.permute(1, 2, 0).numpy()).save(out / f"seed{seed:04d}.png")
     elif args.per_class is not None:
         images, columns = per_class_images(model, args.per_class, args.seed, args.truncation, out), args.per_class
+    elif args.latent:
+        import torch
+
+        from artgan.evaluation.projection import read_latent
+
+        z = read_latent(args.latent, model.latent_dim)
+        labels = torch.full((len(z),), model.class_index(args.class_name)) if args.class_name else None
+        images = model(z, labels)
+        save_images(images, out)
     else:
         images = model.sample(args.n or DEFAULT_N, args.seed, args.class_name, args.truncation)
         save_images(images, out)

@@ -237,3 +237,21 @@ def test_compare_two_runs_side_by_side(server, browser, browser_root, tmp_path):
     WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']"))
     assert "Traceback" not in page_text(browser)
     screenshot(browser, "compare", tmp_path)
+
+
+def test_find_an_uploaded_image_in_the_model(server, browser, tmp_path):
+    from PIL import Image, ImageDraw
+
+    artwork = tmp_path / "my-digit.png"
+    image = Image.new("L", (48, 48), 0)
+    ImageDraw.Draw(image).ellipse((10, 6, 38, 42), outline=255, width=6)  # a hand-drawn zero
+    image.save(artwork)
+    browser.get(f"{server}/find")
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type='file']"))
+    browser.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(artwork))
+    click(browser, "Find it in the model")
+    wait_text(browser, "Pixel distance (RMSE)", 240)  # 200 optimisation steps of a 16 px generator
+    text = page_text(browser)
+    assert "Interpolation (GIF)" in text and "Latent (.npy)" in text and "Traceback" not in text
+    assert len(loaded_images(browser, minimum=2)) >= 2  # the side-by-side and the walk to a random sample
+    screenshot(browser, "find", tmp_path)

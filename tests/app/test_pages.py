@@ -166,3 +166,12 @@ def test_runs_table_says_how_far_training_got_and_where_the_checkpoint_is(app_ru
     row = at.dataframe[0].value.iloc[0]
     assert (row["trained to step"], row["checkpoint step"]) == (200, 4)
     assert {m.label: m.value for m in at.metric}["Trained to step"] == "200 / 4"
+
+
+def test_generate_truncation_slider_draws_the_truncated_samples(app_runs, media):
+    at = page("generate").run()
+    at.slider(key="generate_truncation").set_value(0.5).run()
+    expected = make_grid(load_generator(app_runs / "digits").sample(16, 0, None, 0.5))
+    assert np.array_equal(pixels(download(at, media, "download_grid")), np.asarray(expected))
+    untruncated = make_grid(load_generator(app_runs / "digits").sample(16, 0))
+    assert not np.array_equal(np.asarray(expected), np.asarray(untruncated))

@@ -16,21 +16,25 @@ def render() -> None:
     if run is None:
         return
     model = model_for(run)
-    columns = iter(st.columns(3 if model.conditional else 2))
+    columns = iter(st.columns(4 if model.conditional else 3))
     class_name = None
     if model.conditional:
         with next(columns):
             class_name = pick_class(model, "generate_class")
     seed = int(next(columns).number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="generate_seed"))
     n = next(columns).slider("How many", 1, 64, 16, key="generate_n")
+    psi = next(columns).slider("Truncation ψ", 0.0, 1.0, 1.0, 0.05, key="generate_truncation",
+                               help="moves each latent toward the mean latent: 1 = as drawn, smaller = more typical, "
+                                    "less varied images (as `artgan generate --truncation`)")
 
-    images = model.sample(n, seed, class_name)
+    images = model.sample(n, seed, class_name, psi)
     grid = make_grid(images)
     picture = tiles(images)
     what = class_name or ("mixed classes" if model.conditional else "")
-    show(grid, f"{run.name} · step {run.step} · seed {seed}" + (f" · {what}" if what else ""))
+    show(grid, f"{run.name} · step {run.step} · seed {seed}" + (f" · {what}" if what else "")
+         + (f" · ψ {psi:.2f}" if psi < 1 else ""))
 
-    stem = f"{run.path.name}-seed{seed}" + (f"-{class_name}" if class_name else "")
+    stem = f"{run.path.name}-seed{seed}" + (f"-{class_name}" if class_name else "") + (f"-psi{psi:.2f}" if psi < 1 else "")
     first, second = st.columns(2)
     first.download_button("Download the grid (PNG)", png_bytes(grid), f"{stem}-grid.png", "image/png",
                           key="download_grid", on_click="ignore")

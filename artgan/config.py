@@ -60,7 +60,8 @@ class DataConfig:
     split: str = option("train", "split of a Hugging Face dataset")
     classes: list[str] = option([], "keep only these class names (e.g. the report's 7 WikiArt styles)")
     limit: int = option(0, "use at most this many images (0 = all)")
-    cache_dir: str = option("", "where prepared uint8 tensors are cached (default: $ARTGAN_CACHE_DIR or ~/.cache/artgan)")
+    cache_dir: str = option("", "where prepared uint8 images are cached (memory-mapped while training) (default: $ARTGAN_CACHE_DIR or ~/.cache/artgan)")
+    workers: int = option(0, "processes decoding images when a data set is first prepared (0: one per core)")
 
 
 @dataclass
@@ -101,8 +102,17 @@ class TrainConfig:
     g_steps: int = option(1, "generator steps per iteration (the third report used 2)")
     seed: int = option(0, "random seed: same seed, same run")
     precision: str = option(
-        "auto", "auto picks what trains fastest: bf16 autocast on GPUs and AMX CPUs; mixed (bf16, but fp32 weight gradients) on AVX-512-BF16 CPUs; else fp32 (see benchmarks/README.md)", choices=("auto", "fp32", "bf16", "mixed", "fp16")
+        "auto", "auto: measured at start (--calibrate) among what this machine runs natively: fp32, and on "
+                "AVX-512-BF16/AMX CPUs and GPUs bf16 autocast and mixed (bf16, but fp32 weight gradients); "
+                "bf16 and mixed are emulated, and slow, on other CPUs (see benchmarks/README.md)",
+        choices=("auto", "fp32", "bf16", "mixed", "fp16"),
     )
+    threads: int = option(0, "CPU threads for training; 0: measured at start (--calibrate) among all cores and half of them")
+    memory_format: str = option("auto", "tensor layout of images and networks; auto: measured at start (--calibrate)",
+                                choices=("auto", "channels-last", "contiguous"))
+    calibrate: bool = option(True, "choose each auto setting (precision, layout, threads) by timing a few steps of each "
+                                   "candidate at start (about 1-2 s at the default size, recorded in run.json and "
+                                   "reused on --resume); --no-calibrate takes them from the CPU's flags")
     device: str = option("auto", "cpu, cuda, cuda:1, mps, ... (auto: a CUDA GPU, else Apple's MPS, else the CPU)")
     compile: bool = option(False, "torch.compile G and D with inductor: ~45 s once at 64 px on 2 CPU cores, then steps "
                                   "0-10% faster there (benchmarks/README.md); a graph it cannot build runs eagerly")

@@ -40,6 +40,7 @@ def within(low: float, high: float, closed_high: bool = False) -> Limit:
 # data.size and data.channels are checked by artgan.data.load_images, first thing, with their own words.
 LIMITS: dict[str, Limit] = {
     "data.limit": at_least(0),
+    "data.workers": at_least(0),
     "model.latent_dim": between(1, 4096, "StyleGAN's is 512; the first layer holds latent_dim x 8,192 weights"),
     # The DCGAN networks cap every layer at 512 channels (models/dcgan.py, max_width), so a wider value
     # built the same 512-wide networks as 512 does: --g-width 1000000 trained at 512, silently.
@@ -64,6 +65,7 @@ LIMITS: dict[str, Limit] = {
     "train.checkpoint_every": at_least(1),
     "train.keep_checkpoints": at_least(1),
     "train.grid_size": between(1, 1024, "images in one sample grid, generated at every --sample-every"),
+    "train.threads": at_least(0),
     # variants and stabilisers
     "model.weight_clip": positive(),
     "model.gp_weight": at_least(0),

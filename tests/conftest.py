@@ -45,5 +45,5 @@ def tiny_overrides(tmp_path: Path, **train) -> dict:
         "data": {"source": "sklearn:digits", "size": 16, "cache_dir": str(tmp_path / "cache")},
         "model": {"g_width": 8, "d_width": 8, "latent_dim": 16},
         "train": {"steps": 6, "batch": 16, "sample_every": 3, "checkpoint_every": 3, "log_every": 2,
-                  "grid_size": 16, "precision": "fp32", **train},
+                  "grid_size": 16, "precision": "fp32", "calibrate": False, **train},
     }

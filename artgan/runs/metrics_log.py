@@ -17,6 +17,9 @@ import numpy as np
 from artgan.atomic import write_text_atomic
 from artgan.paths import readable_name
 
+# Columns that hold words, not numbers: the speed settings the run trains with, on every row.
+TEXT_COLUMNS = ("precision", "memory_format")
+
 
 class MetricsLog:
     def __init__(self, run_dir: Path, tensorboard: bool = True):
@@ -35,7 +38,8 @@ class MetricsLog:
             csv.writer(file).writerow([_format(row.get(c, "")) for c in self.columns])
         if self.writer is not None:
             for name, value in values.items():
-                self.writer.add_scalar(name, value, step)
+                if name not in TEXT_COLUMNS:
+                    self.writer.add_scalar(name, value, step)
 
     def log_image(self, tag: str, image: np.ndarray, step: int) -> None:
         """An (H, W, C) uint8 picture, e.g. the fixed-noise grid, under ``tag`` at ``step``."""
@@ -103,7 +107,7 @@ def read_metrics(run_dir: Path) -> dict[str, tuple[list[int], list[float]]]:
         record = dict(zip(rows[0], row))
         step = int(record.pop("step"))
         for key, value in record.items():
-            if value != "":
+            if value != "" and key not in TEXT_COLUMNS:
                 steps, values = series.setdefault(key, ([], []))
                 steps.append(step)
                 values.append(float(value))
@@ -117,13 +121,13 @@ def _complete_rows(path: Path) -> list[list[str]]:
         rows = list(csv.reader(file))
     if not rows:
         return []
-    return rows[:1] + [r for r in rows[1:] if len(r) == len(rows[0]) and _numbers(r)]
+    return rows[:1] + [r for r in rows[1:] if len(r) == len(rows[0]) and _numbers(r, rows[0])]
 
 
-def _numbers(row: list[str]) -> bool:
+def _numbers(row: list[str], header: list[str]) -> bool:
     try:
         int(row[0])
-        [float(v) for v in row[1:] if v != ""]
+        [float(v) for v, name in zip(row[1:], header[1:]) if v != "" and name not in TEXT_COLUMNS]
     except ValueError:
         return False
     return True

@@ -11,6 +11,8 @@ from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
 from artgan.paths import check_output_folder, check_writable
 from artgan.training import distributed
+from artgan.training.calibration import SpeedSettings, recorded_speed
+from artgan.device import resolve_device
 from artgan.runs.run_dir import RunDir, default_run_path, refuse_to_overwrite
 from artgan.training.trainer import Trainer
 from artgan.variants import get_variant
@@ -49,9 +51,12 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
     with distributed.main_first():  # rank 0 decodes and caches; the others read its cache
         data = load_images(config.data, progress=progress and main)
     check_data_fits(config, data)
+    speed = None  # measured by the trainer, unless a checkpoint to resume says what the run trained with
+    if resume and run.latest_checkpoint() is not None and run.info_file.is_file():
+        speed = recorded_speed(run.read_info(), config, distributed.local_device(resolve_device(config.train.device)))
+    trainer = Trainer(config, run, data, progress=progress, speed=speed)
     if main:
-        write_run_files(config, run, data)
-    trainer = Trainer(config, run, data, progress=progress)
+        write_run_files(config, run, data, trainer.speed)
     if config.train.eval_every > 0 and main:
         from artgan.evaluation.tracking import FIDTracker  # evaluation builds on training, so only on request
 
@@ -77,7 +82,7 @@ def check_run_writable(run: RunDir) -> None:
                                    f"train a copy ({copy}); generate and evaluate --out DIR work on a read-only run")
 
 
-def write_run_files(config: Config, run: RunDir, data: ImageSet) -> None:
+def write_run_files(config: Config, run: RunDir, data: ImageSet, speed: SpeedSettings) -> None:
     if data.skipped:
         report_skipped(data)
     run.path.mkdir(parents=True, exist_ok=True)
@@ -92,6 +97,7 @@ def write_run_files(config: Config, run: RunDir, data: ImageSet) -> None:
         "skipped_images": data.skipped,
         "skipped_examples": data.skipped_examples,
         "artgan_version": __version__,
+        "speed": speed.to_dict(),  # reused by --resume, so the resumed steps compute as the first ones did
     })
 
 

@@ -1,11 +1,12 @@
 """Device and numeric precision: one object that the loop asks to autocast and to step.
 
-``auto`` picks what trains fastest, as measured in benchmarks/README.md: bf16 autocast on GPUs
-(fp16 where bf16 is missing) and on AMX CPUs; ``mixed`` on CPUs that have AVX-512-BF16 but no
-AMX: bf16 forward and input-gradient convolutions (about 2x fp32 there) with fp32 weight
-gradients, because oneDNN's bf16 weight-gradient kernel on those CPUs crawls (5-20x fp32) when
-its threads share the cores; fp32 on CPUs without bf16 instructions.
-fp16 needs loss scaling, so it brings one GradScaler per optimiser."""
+Which precision ``auto`` becomes is measured at start (``artgan.training.calibration``) among
+``native_precisions``: fp32 everywhere; bf16 autocast and ``mixed`` (bf16 forward and
+input-gradient convolutions, fp32 weight gradients, because oneDNN's bf16 weight-gradient kernel
+on AVX-512-BF16 CPUs crawls when its threads share the cores) where the hardware has bf16
+arithmetic. Without calibration (``--no-calibrate``, torchrun) ``cpu_precision`` picks from the
+CPU flags what benchmarks/README.md measured fastest: bf16 on AMX CPUs, mixed on AVX-512-BF16
+alone, fp32 elsewhere. fp16 needs loss scaling, so it brings one GradScaler per optimiser."""
 
 from __future__ import annotations
 
@@ -34,6 +35,18 @@ def cpu_precision(flags: str) -> str:
     if "amx_bf16" in flags:
         return "bf16"
     return "mixed" if "avx512_bf16" in flags else "fp32"
+
+
+def bf16_is_emulated(device: torch.device) -> bool:
+    """A CPU without AVX-512-BF16 or AMX computes bf16 by converting to fp32 and back: 3-100x slower."""
+    return device.type == "cpu" and cpu_precision(cpu_flags()) == "fp32"
+
+
+def native_precisions(device: torch.device) -> tuple[str, ...]:
+    """The precisions worth timing on ``device``: those its hardware computes natively."""
+    if device.type == "cuda":
+        return ("bf16", "fp32") if torch.cuda.is_bf16_supported() else ("fp16", "fp32")
+    return ("fp32",) if bf16_is_emulated(device) else ("fp32", "mixed", "bf16")
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:

@@ -9,12 +9,12 @@ import warnings
 
 import numpy as np
 import torch
-from PIL import Image
 from tqdm.auto import tqdm
 
 from artgan.config import DataConfig
-from artgan.data.cache import cache_key, cache_path, read_cache, write_cache
+from artgan.data.cache import CacheWriter, cache_key, cache_path, read_cache
 from artgan.data.dataset import ImageSet, to_float, to_uint8
+from artgan.data.decode import decoded, worker_count
 from artgan.data.preprocess import check_size, guess_channels, prepare_image
 from artgan.data.sources import RawSource, open_source
 from artgan.paths import readable_name
@@ -22,70 +22,74 @@ from artgan.errors import ArtganError
 
 __all__ = ["ImageSet", "load_images", "to_float", "to_uint8"]
 
-# What a broken, truncated, hostile or non-image file raises while decoding: mostly OSError and
-# ValueError, but fuzzing (tests/reliability) finds decoders raising IndexError, struct.error and
-# more on crafted files, so any Exception from one file's decode is that file's problem, not the run's.
-DECODE_ERRORS = (Exception,)
-
 
 def load_images(config: DataConfig, progress: bool = True, use_cache: bool = True) -> ImageSet:
-    """Every usable image of ``config.source``, resized and cropped, as uint8 (N, C, S, S)."""
+    """Every usable image of ``config.source``, resized and cropped, as uint8 (N, C, S, S).
+
+    With the cache (the default) the images are memory-mapped from it; without, they are in memory.
+    """
     check_size(config.size)
     if config.channels not in (0, 1, 3):
         raise ArtganError(f"--channels must be 1 (grayscale), 3 (RGB) or 0 (as the source is), got {config.channels}")
     raw = open_source(config)
     channels = config.channels or raw.channels
-    key = cache_key(raw.fingerprint, config.size, channels, config.classes, config.limit, config.fit)
-    path = cache_path(config.cache_dir, key)
-    if use_cache and (cached := read_cache(path)) is not None:
+    path = cache_path(config.cache_dir, cache_key(raw.fingerprint, config.size, channels, config.classes, config.limit,
+                                                  config.fit))
+    if not use_cache:
+        return decode_all(raw, config, channels, progress, ImageBuffer(_expected(raw, config)))
+    if (cached := read_cache(path)) is not None:
         return cached
-    data = decode_all(raw, config, channels, progress)
-    if use_cache:
-        try:
-            write_cache(path, data)
-        except (OSError, UnicodeEncodeError) as error:  # a read-only, full or oddly named cache must not stop training
-            warnings.warn(f"could not cache the prepared data set at {path}: {error}")
-    return data
+    try:
+        writer = CacheWriter(path)
+    except OSError as error:  # a read-only cache disk must not stop training
+        warnings.warn(f"could not cache the prepared data set at {path}: {error}; holding it in memory instead")
+        return decode_all(raw, config, channels, progress, ImageBuffer(_expected(raw, config)))
+    try:
+        return decode_all(raw, config, channels, progress, writer)
+    except OSError as error:  # e.g. the cache disk filled up mid-way
+        writer.discard()
+        warnings.warn(f"could not cache the prepared data set at {path}: {error}; holding it in memory instead")
+        return decode_all(open_source(config), config, channels, progress, ImageBuffer(_expected(raw, config)))
+    except BaseException:
+        writer.discard()
+        raise
 
 
-def decode_all(raw: RawSource, config: DataConfig, channels: int, progress: bool) -> ImageSet:
+def _expected(raw: RawSource, config: DataConfig) -> int | None:
+    return min(filter(None, (raw.length, config.limit)), default=None)
+
+
+def decode_all(raw: RawSource, config: DataConfig, channels: int, progress: bool, sink) -> ImageSet:
+    """Decode (on ``--workers`` processes, in order) into ``sink``: the cache file, or an ``ImageBuffer``."""
     keep = _class_filter(raw.class_names, config.classes)
-    arrays, labels, skipped, examples = ImageBuffer(min(filter(None, (raw.length, config.limit)), default=None)), [], 0, []
-    bar = tqdm(raw.items, total=raw.length, desc=f"preparing {config.source}", unit="img",
-               disable=not progress, leave=False)
-    for item in bar:
-        if keep is not None and item.label not in keep:
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # PIL's "corrupt EXIF" chatter: such files are counted below
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                arrays.append(prepare_image(item.load(), config.size, channels, config.fit))
-        except DECODE_ERRORS as error:  # includes DecompressionBombWarning, turned into an error above
+    wanted = (item for item in raw.items if keep is None or item.label in keep)
+    workers = worker_count(config.workers, raw.length)
+    labels, skipped, examples = [], 0, []
+    results = decoded(wanted, config.size, channels, config.fit, workers)
+    bar = tqdm(results, total=_expected(raw, config), desc=f"preparing {config.source}"
+               + (f" on {workers} processes" if workers > 1 else ""), unit="img", disable=not progress, leave=False)
+    for item, image in bar:
+        if isinstance(image, str):  # why it could not be used
             skipped += 1
             if len(examples) < 5:
-                examples.append(f"{item.name}: {type(error).__name__}: {str(error)[:120]}")
+                examples.append(f"{item.name}: {image}")
             continue
+        sink.append(image)
         labels.append(keep[item.label] if keep is not None else item.label)
-        if config.limit and len(arrays) >= config.limit:
+        if config.limit and len(sink) >= config.limit:
             break
-    if not arrays:
+    results.close()  # stops the workers of a set cut short by --limit
+    if not len(sink):
         detail = f" ({skipped} files could not be read, e.g. {examples[0]})" if skipped else ""
         raise ArtganError(f"no usable image in {config.source!r}{detail}")
     class_names = [raw.class_names[i] for i in sorted(keep)] if keep is not None else raw.class_names
     has_labels = class_names is not None and all(label is not None for label in labels)
-    return ImageSet(
-        images=torch.from_numpy(arrays.filled()),
-        labels=torch.tensor(labels, dtype=torch.int64) if has_labels else None,
-        class_names=class_names if has_labels else None,
-        source=readable_name(config.source),
-        skipped=skipped,
-        skipped_examples=examples,
-    )
+    return sink.finish(labels if has_labels else None, class_names if has_labels else None,
+                       readable_name(config.source), skipped, examples)
 
 
 class ImageBuffer:
-    """Decoded images written straight into one preallocated uint8 array.
+    """Decoded images written straight into one preallocated uint8 array (when there is no cache).
 
     A list of arrays stacked at the end would hold every image twice at the peak: 1.2 GiB
     instead of 0.6 GiB for 50,000 RGB images at 64 px (benchmarks/memory.py).
@@ -107,6 +111,10 @@ class ImageBuffer:
 
     def filled(self) -> np.ndarray:
         return self.array[:self.count]
+
+    def finish(self, labels: list[int] | None, class_names, source: str, skipped: int, examples: list[str]) -> ImageSet:
+        labels = torch.tensor(labels, dtype=torch.int64) if labels is not None else None
+        return ImageSet(torch.from_numpy(self.filled()), labels, class_names, source, skipped, examples)
 
 
 def _class_filter(class_names: list[str] | None, wanted: list[str]) -> dict[int, int] | None:

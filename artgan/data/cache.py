@@ -1,25 +1,29 @@
-"""Prepared uint8 tensors on disk, keyed by everything that changes them.
+"""Prepared images on disk, keyed by everything that changes them, and memory-mapped when read.
 
-A second run with the same source, size and channels reads one safetensors file instead of
-decoding thousands of images again.
+A prepared set is two files: ``<key>.u8``, the uint8 images (N, C, S, S) back to back, and
+``<key>.json``, their shape, labels and names. Training maps the images file instead of reading
+it (the pages live in the kernel's page cache, shared and reclaimable, not on the heap), so
+WikiArt's 81,446 images (4 GB at 128 px) train in the memory of a batch. Preparation writes
+each decoded image straight into the images file, so it never holds the set either.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import tempfile
 from pathlib import Path
 
-from safetensors import SafetensorError
-from safetensors.torch import save_file
+import numpy as np
+import torch
 
+from artgan.atomic import write_text_atomic
 from artgan.data.dataset import ImageSet
 from artgan.paths import cache_root
-from artgan.tensorfile import open_safetensors
 
-CACHE_VERSION = 1  # bump when preprocessing changes what a cached tensor would hold
+CACHE_VERSION = 2  # bump when preprocessing or the file layout changes what a cached set would hold
 
 
 def cache_key(fingerprint: str, size: int, channels: int, classes: list[str], limit: int, fit: str = "crop") -> str:
@@ -29,46 +33,75 @@ def cache_key(fingerprint: str, size: int, channels: int, classes: list[str], li
 
 
 def cache_path(cache_dir: str, key: str) -> Path:
-    return cache_root(cache_dir) / "datasets" / f"{key}.safetensors"
+    """The index file (JSON); the images file sits beside it (``images_file``)."""
+    return cache_root(cache_dir) / "datasets" / f"{key}.json"
+
+
+def images_file(index: Path) -> Path:
+    return index.with_suffix(".u8")
 
 
 def read_cache(path: Path) -> ImageSet | None:
-    """The cached set, or None when absent or unreadable (a damaged cache is rebuilt, not fatal)."""
+    """The cached set with its images memory-mapped, or None when absent or damaged (then it is rebuilt)."""
     if not path.is_file():
         return None
     try:
-        with open_safetensors(path) as handle:
-            meta = handle.metadata()
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-    except (SafetensorError, OSError, ValueError, KeyError):
+        meta = json.loads(path.read_text())
+        images, mapping = map_images(images_file(path), tuple(meta["shape"]))
+        labels = torch.tensor(meta["labels"], dtype=torch.int64) if meta["labels"] is not None else None
+        return ImageSet(images, labels, meta["class_names"], meta["source"], meta["skipped"], meta["skipped_examples"],
+                        mapping=mapping)
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
         return None
-    return ImageSet(
-        images=tensors["images"],
-        labels=tensors.get("labels"),
-        class_names=json.loads(meta["class_names"]),
-        source=meta["source"],
-        skipped=int(meta["skipped"]),
-        skipped_examples=json.loads(meta["skipped_examples"]),
-    )
 
 
-def write_cache(path: Path, data: ImageSet) -> None:
-    """Write atomically, so that a run killed mid-write leaves no half file that looks valid."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {"images": data.images.contiguous()}
-    if data.labels is not None:
-        tensors["labels"] = data.labels.contiguous()
-    meta = {
-        "class_names": json.dumps(data.class_names),
-        "source": data.source,
-        "skipped": str(data.skipped),
-        "skipped_examples": json.dumps(data.skipped_examples),
-    }
-    handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(handle)
-    try:
-        save_file(tensors, temp, metadata=meta)  # straight to disk: no second copy of the data set in memory
-        os.replace(temp, path)
-    except (OSError, UnicodeEncodeError):  # safetensors wants a UTF-8 path; a Linux folder name may not be
-        Path(temp).unlink(missing_ok=True)
-        raise
+def map_images(path: Path, shape: tuple[int, ...]) -> tuple[torch.Tensor, mmap.mmap]:
+    """A uint8 tensor over the file's pages. Copy-on-write (``ACCESS_COPY``): a stray in-place op
+    changes this process's copy of a page, never the cache."""
+    length = int(np.prod(shape))
+    with open(path, "rb") as file:
+        if len(shape) != 4 or length == 0 or os.fstat(file.fileno()).st_size != length:
+            raise ValueError(f"{path} does not hold {shape} bytes")
+        mapping = mmap.mmap(file.fileno(), length, access=mmap.ACCESS_COPY)
+    return torch.from_numpy(np.frombuffer(mapping, np.uint8).reshape(shape)), mapping
+
+
+class CacheWriter:
+    """Decoded images appended to a temporary file beside the cache; ``finish`` renames it into place.
+
+    The index is written last and atomically, so a run killed mid-preparation leaves no set that
+    looks valid (its temporary file is removed at the next preparation's start).
+    """
+
+    def __init__(self, index: Path):
+        index.parent.mkdir(parents=True, exist_ok=True)
+        for stale in index.parent.glob(f"{index.stem}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        handle, temp = tempfile.mkstemp(dir=index.parent, prefix=f"{index.stem}.", suffix=".tmp")
+        self.index, self.temp, self.file = index, Path(temp), os.fdopen(handle, "wb")
+        self.count, self.shape = 0, None
+
+    def append(self, image: np.ndarray) -> None:
+        if self.shape is None:
+            self.shape = image.shape
+        assert image.shape == self.shape and image.dtype == np.uint8, "every image has the set's shape"
+        self.file.write(np.ascontiguousarray(image).data)
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def finish(self, labels: list[int] | None, class_names, source: str, skipped: int, examples: list[str]) -> ImageSet:
+        self.file.close()
+        os.replace(self.temp, images_file(self.index))
+        meta = {"shape": [self.count, *self.shape], "labels": labels, "class_names": class_names, "source": source,
+                "skipped": skipped, "skipped_examples": examples}
+        write_text_atomic(self.index, json.dumps(meta))
+        found = read_cache(self.index)
+        if found is None:
+            raise OSError(f"the prepared set at {self.index} could not be read back")
+        return found
+
+    def discard(self) -> None:
+        self.file.close()
+        self.temp.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ so that a broken file is skipped and counted the same way whatever the source.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 from dataclasses import dataclass
@@ -119,14 +120,15 @@ def _image_files(folder: Path, recursive: bool = True) -> list[Path]:
 
 
 def _file_loader(path: Path) -> Callable[[], Image.Image]:
-    def load() -> Image.Image:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO named x.png would block open() forever
-            raise OSError(f"not a regular file: {path}")
-        with Image.open(path) as image:
-            image.load()  # decode now, inside the caller's error handling
-            return image.copy() if getattr(image, "n_frames", 1) > 1 else image
+    return partial(load_file, path)  # picklable: decoding runs in worker processes
 
-    return load
+
+def load_file(path: Path | str | io.BytesIO) -> Image.Image:
+    if isinstance(path, (str, Path)) and not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO named x.png would block open() forever
+        raise OSError(f"not a regular file: {path}")
+    with Image.open(path) as image:
+        image.load()  # decode now, inside the caller's error handling
+        return image.copy() if getattr(image, "n_frames", 1) > 1 else image
 
 
 # --- scikit-learn's image sets -------------------------------------------------------------------
@@ -164,8 +166,12 @@ def _fetch(fetcher: Callable, **kwargs):
         ) from None
 
 
-def _constant(value: np.ndarray) -> Callable[[], np.ndarray]:
-    return lambda: value
+def _constant(value: ImageLike) -> Callable[[], ImageLike]:
+    return partial(_itself, value)  # picklable, unlike a lambda: decoding runs in worker processes
+
+
+def _itself(value: ImageLike) -> ImageLike:
+    return value
 
 
 # --- the built-in procedural art set ------------------------------------------------------------
@@ -210,6 +216,7 @@ def load_hub(name: str, config: DataConfig) -> RawSource:
         if columns and column not in columns:
             raise ArtganError(f"{hub_id} has no column {column!r}; its columns are: {', '.join(columns)}")
     class_names = _hub_class_names(dataset, label_column)
+    dataset = _undecoded(dataset, image_column)
     length = len(dataset) if hasattr(dataset, "__len__") else None
     items = _hub_items(dataset, image_column, label_column, class_names)
     fingerprint = f"hf:{hub_id}:{config.split}:{image_column}:{label_column}:{length}"
@@ -269,6 +276,20 @@ def _hub_error(hub_id: str, split: str, error: Exception) -> str:
     return f"{message}. {advice}"
 
 
+def _undecoded(dataset, column: str):
+    """Hub images as their encoded bytes: the decoding workers decode them, not this process."""
+    import datasets
+
+    feature = (dataset.features or {}).get(column)
+    if isinstance(feature, datasets.Image) and feature.decode:
+        return dataset.cast_column(column, datasets.Image(decode=False))
+    return dataset
+
+
+def _hub_image(encoded: bytes | None, path: str | None) -> Image.Image:
+    return load_file(io.BytesIO(encoded) if encoded is not None else path)
+
+
 def _hub_class_names(dataset, label_column: str | None) -> list[str] | None:
     if not label_column:
         return None
@@ -286,4 +307,6 @@ def _hub_items(dataset, image_column, label_column, class_names) -> Iterator[Raw
         label = row[label_column] if label_column else None
         if label is not None and not isinstance(label, int):
             label = index_of[str(label)]
-        yield RawItem(load=_constant(row[image_column]), label=label, name=f"row {i}")
+        image = row[image_column]
+        load = partial(_hub_image, image["bytes"], image["path"]) if isinstance(image, dict) else _constant(image)
+        yield RawItem(load=load, label=label, name=f"row {i}")

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-import artgan.data as data_module
+import artgan.data.decode as decode_module
 from artgan.config import DataConfig
 from artgan.data import load_images
 from artgan.data.preprocess import prepare_image, resize_and_crop
@@ -83,7 +83,7 @@ def test_second_load_reads_the_cache_without_decoding(labelled_folder, monkeypat
     def must_not_decode(*args, **kwargs):
         raise AssertionError("decoded again despite the cache")
 
-    monkeypatch.setattr(data_module, "prepare_image", must_not_decode)
+    monkeypatch.setattr(decode_module, "decode_one", must_not_decode)
     second = load_images(DataConfig(source=str(labelled_folder), size=16))
     assert torch.equal(first.images, second.images) and second.class_names == first.class_names
 
@@ -99,6 +99,6 @@ def test_cache_is_keyed_by_size_channels_and_content(labelled_folder):
 def test_corrupt_cache_file_is_rebuilt(labelled_folder, tmp_path):
     config = DataConfig(source=str(labelled_folder), size=16)
     load_images(config)
-    for cached in (tmp_path / "cache" / "datasets").glob("*.safetensors"):
+    for cached in (tmp_path / "cache" / "datasets").glob("*.*"):
         cached.write_bytes(b"garbage")
     assert len(load_images(config)) == 12

@@ -30,6 +30,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--latent", metavar="FILE.npy",
                         help="draw these latent vectors (N, latent_dim), e.g. the latent.npy of `artgan project`, instead of seeded noise")
     parser.add_argument("--per-class", type=int, metavar="N", help="N images of every class into DIR/<class>/ (conditional models)")
+    parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"),
+                        help="forward-pass precision; auto: bf16 where the run trained in bf16 or mixed and this "
+                             "device computes bf16 natively (about 2x fp32), else fp32")
     add_runtime_arguments(parser, seed_help="noise seed: same seed, same images", quiet_help="print nothing but errors",
                           device_default="auto")
     parser.set_defaults(run=run)
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     grid = check_output_file(args.grid, "--grid") if args.grid else None
     out = check_output_folder(args.out) if args.out else Path(args.run_dir) / "generated"
     check_writable(out, "use --out DIR to write the images somewhere else")
-    model = load_generator(args.run_dir, device=args.device)
+    model = load_generator(args.run_dir, device=args.device, precision=args.precision)
     columns = None
     if seeds is not None:
         images = model.sample_seeds(seeds, args.class_name, args.truncation)

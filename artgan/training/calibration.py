@@ -23,7 +23,8 @@ import torch
 
 from artgan.config import Config
 from artgan.data import ImageSet, to_float
-from artgan.training.precision import Precision, bf16_is_emulated, native_precisions, resolve_precision
+from artgan.device import bf16_is_emulated, native_precisions
+from artgan.training.precision import Precision, resolve_precision
 from artgan.variants import get_variant
 
 LAYOUTS = {"channels-last": torch.channels_last, "contiguous": torch.contiguous_format}

@@ -4,49 +4,20 @@ Which precision ``auto`` becomes is measured at start (``artgan.training.calibra
 ``native_precisions``: fp32 everywhere; bf16 autocast and ``mixed`` (bf16 forward and
 input-gradient convolutions, fp32 weight gradients, because oneDNN's bf16 weight-gradient kernel
 on AVX-512-BF16 CPUs crawls when its threads share the cores) where the hardware has bf16
-arithmetic. Without calibration (``--no-calibrate``, torchrun) ``cpu_precision`` picks from the
+arithmetic (``artgan.device``). Without calibration (``--no-calibrate``, torchrun) ``cpu_precision`` picks from the
 CPU flags what benchmarks/README.md measured fastest: bf16 on AMX CPUs, mixed on AVX-512-BF16
 alone, fp32 elsewhere. fp16 needs loss scaling, so it brings one GradScaler per optimiser."""
 
 from __future__ import annotations
 
 import contextlib
-from functools import lru_cache
 from typing import Callable
 
 import torch
 
+from artgan.device import DTYPES, cpu_precision, flags_precision  # noqa: F401 (cpu_precision: the flags rule, named here too)
 from artgan.errors import ArtganError
 from artgan.training.mixed_convolution import MixedConvolutions
-
-
-@lru_cache(maxsize=1)
-def cpu_flags() -> str:
-    try:
-        with open("/proc/cpuinfo") as file:
-            return file.read()
-    except OSError:
-        return ""
-
-
-def cpu_precision(flags: str) -> str:
-    """bf16 on AMX tiles (Sapphire Rapids and later), mixed on AVX-512-BF16 alone, else fp32."""
-    flags = set(flags.split())
-    if "amx_bf16" in flags:
-        return "bf16"
-    return "mixed" if "avx512_bf16" in flags else "fp32"
-
-
-def bf16_is_emulated(device: torch.device) -> bool:
-    """A CPU without AVX-512-BF16 or AMX computes bf16 by converting to fp32 and back: 3-100x slower."""
-    return device.type == "cpu" and cpu_precision(cpu_flags()) == "fp32"
-
-
-def native_precisions(device: torch.device) -> tuple[str, ...]:
-    """The precisions worth timing on ``device``: those its hardware computes natively."""
-    if device.type == "cuda":
-        return ("bf16", "fp32") if torch.cuda.is_bf16_supported() else ("fp16", "fp32")
-    return ("fp32",) if bf16_is_emulated(device) else ("fp32", "mixed", "bf16")
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
@@ -56,13 +27,10 @@ def resolve_precision(precision: str, device: torch.device) -> str:
             return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
         if device.type == "mps":  # fp32: autocast on MPS was not measured (no Apple machine was available)
             return "fp32"
-        return cpu_precision(cpu_flags())
+        return flags_precision()
     if precision == "fp16" and device.type != "cuda":
         raise ArtganError("--precision fp16 needs a CUDA GPU; on CPU use bf16, mixed or fp32")
     return precision
-
-
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "mixed": torch.bfloat16, "fp16": torch.float16}
 
 
 @contextlib.contextmanager

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +45,11 @@ def save_images(images: torch.Tensor, directory: Path, prefix: str = "", start: 
     """Each uint8 (C, H, W) image as its own PNG: ``{prefix}{index:05d}.png``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for offset, image in enumerate(images.detach().cpu().permute(0, 2, 3, 1).numpy()):
-        path = directory / f"{prefix}{start + offset:05d}.png"
-        to_pil(image).save(path)
-        paths.append(path)
+    arrays = images.detach().cpu().permute(0, 2, 3, 1).numpy()
+    paths = [directory / f"{prefix}{start + offset:05d}.png" for offset in range(len(arrays))]
+    # PIL's PNG encoder (zlib) releases the GIL, so threads encode in parallel without process start-up.
+    with ThreadPoolExecutor(min(len(paths), os.cpu_count() or 1) or 1) as pool:
+        list(pool.map(lambda pair: to_pil(pair[0]).save(pair[1]), zip(arrays, paths)))
     return paths
 
 

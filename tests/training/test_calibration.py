@@ -9,8 +9,9 @@ import time
 import pytest
 import torch
 
+import artgan.device as devices
 from artgan.config import build_config
-from artgan.training import calibration, precision, prepare_run
+from artgan.training import calibration, prepare_run
 from artgan.variants import dcgan
 from tests.conftest import tiny_overrides
 
@@ -108,8 +109,8 @@ def test_measuring_leaves_the_run_as_a_pinned_run_with_the_same_choice(tmp_path,
 
 def test_an_emulated_precision_is_warned_about_with_its_measured_cost(tmp_path, labelled_folder, monkeypatch, capsys,
                                                                       threads):
-    monkeypatch.setattr(precision, "cpu_flags", lambda: "fpu sse avx2 fma")
-    assert precision.native_precisions(torch.device("cpu")) == ("fp32",)
+    monkeypatch.setattr(devices, "cpu_flags", lambda: "fpu sse avx2 fma")
+    assert devices.native_precisions(torch.device("cpu")) == ("fp32",)
     config = build_config(rgb_overrides(tmp_path, labelled_folder, precision="bf16", threads=1, memory_format="contiguous"))
     trainer, _ = prepare_run(config, tmp_path / "run", False, progress=False)
     warning = [line for line in capsys.readouterr().err.splitlines() if "emulated" in line]
@@ -118,7 +119,7 @@ def test_an_emulated_precision_is_warned_about_with_its_measured_cost(tmp_path, 
 
 
 def test_no_calibrate_takes_the_flags_rule_and_threads_pins(tmp_path, labelled_folder, monkeypatch, threads):
-    monkeypatch.setattr(precision, "cpu_flags", lambda: "avx512f avx512_bf16")
+    monkeypatch.setattr(devices, "cpu_flags", lambda: "avx512f avx512_bf16")
     config = build_config(rgb_overrides(tmp_path, labelled_folder, precision="auto", calibrate=False, threads=1))
     trainer, _ = prepare_run(config, tmp_path / "run", False, progress=False)
     assert (trainer.speed.precision, trainer.speed.memory_format, trainer.speed.how) == ("mixed", "channels-last", "flags")

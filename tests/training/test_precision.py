@@ -7,6 +7,7 @@ import csv
 import pytest
 import torch
 
+import artgan.device as devices
 from artgan.config import build_config
 from artgan.runs.recipe import resolve_config
 from artgan.training import precision, prepare_run, train
@@ -19,9 +20,9 @@ def test_auto_is_mixed_on_avx512_bf16_cpus_bf16_on_amx_and_fp32_without_bf16(mon
     assert precision.cpu_precision("fpu avx512f avx512_bf16 amx_bf16 amx_tile") == "bf16"
     assert precision.cpu_precision("fpu sse avx2 fma") == "fp32"
     cpu = torch.device("cpu")
-    monkeypatch.setattr(precision, "cpu_flags", lambda: "avx512f avx512_bf16")
+    monkeypatch.setattr(devices, "cpu_flags", lambda: "avx512f avx512_bf16")
     assert precision.Precision("auto", cpu).name == "mixed" and precision.Precision("auto", cpu).dtype == torch.bfloat16
-    monkeypatch.setattr(precision, "cpu_flags", lambda: "avx2")
+    monkeypatch.setattr(devices, "cpu_flags", lambda: "avx2")
     assert precision.Precision("auto", cpu).dtype == torch.float32
     assert precision.Precision("bf16", cpu).name == "bf16"
 

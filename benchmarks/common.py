@@ -45,6 +45,7 @@ def build_trainer(config, run_path: Path) -> tuple[Trainer, float]:
 def train_artgan(trainer: Trainer, iters: int) -> dict[str, float]:
     """``iters`` iterations of the trainer's own step, then one host sync (as ``fit`` logs)."""
     stats = {}
+    torch.set_num_threads(trainer.speed.threads)  # a process-wide setting: each trainer's own, while it runs
     for _ in range(iters):
         stats = trainer.train_step()
         trainer.step += 1

@@ -1,11 +1,15 @@
-"""Peak resident memory of training DCGAN 64x64 on a 50,000-image folder (target: under 2 GiB).
+"""WikiArt's scale in bounded memory: preparation time on 1 and on all cores, peak RSS while training.
 
-Two fresh processes, so that each peak belongs to one phase: the first run decodes every JPEG
-into the uint8 cache and trains, the second reads the cache and trains. The folder holds
-``--distinct`` painted JPEGs hard-linked under ``--images`` names: every name is decoded as its
-own file, without painting 50,000 pictures first.
+The benchmark writes a synthetic JPEG folder: ``--distinct`` painted JPEGs hard-linked under
+``--images`` names, so every name is decoded as its own file without painting 100,000 pictures
+first. Each phase is a fresh process, so that each peak belongs to one phase:
 
-    python benchmarks/memory.py --images 50000 --steps 20
+1. prepare with ``--workers 1``, then with one worker per core (each into its own cache), timed;
+2. train DCGAN (the textbook's 64-wide nets, batch 64) from the prepared, memory-mapped cache
+   for ``--steps`` steps and report the peak resident set (target: under 2 GiB at 100,000 x 128 px,
+   whose uint8 images alone are 4.6 GiB).
+
+    python benchmarks/memory.py --images 100000 --size 128 --steps 20
 """
 
 from __future__ import annotations
@@ -21,13 +25,16 @@ from pathlib import Path
 
 from common import artgan_config, build_trainer, jpeg_folder, train_artgan
 
+from artgan.data import load_images
+
 GIB = 2 ** 30
+CORES = len(os.sched_getaffinity(0))
 
 
 def linked_folder(workdir: Path, images: int, distinct: int, size: int) -> Path:
-    source = jpeg_folder(workdir, distinct, size)
+    source = jpeg_folder(workdir, distinct, 2 * size)  # larger than the target: preparation really resizes
     files = sorted(source.rglob("*.jpg"))
-    root = workdir / f"linked{images}"
+    root = workdir / f"linked{images}-{size}"
     for i in range(images):
         path = root / files[i % len(files)].parent.name / f"{i:06d}.jpg"
         if not path.exists():
@@ -40,34 +47,53 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
 
 
-def phase(root: Path, workdir: Path, steps: int) -> None:
-    """One training process: prepare (or read) the data set, train ``steps``, print the peak RSS."""
-    start = time.perf_counter()
-    trainer, prepare = build_trainer(artgan_config(root, 64, workdir / "cache"), workdir / "run")
+def prepare_phase(root: Path, workdir: Path, size: int, workers: int) -> None:
+    config = artgan_config(root, size, workdir / f"cache-workers{workers}").data
+    config.workers = workers
+    start, cpu = time.perf_counter(), time.process_time()
+    data = load_images(config, progress=False)
+    seconds = time.perf_counter() - start
+    workers_cpu = sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f) for f in ("ru_utime", "ru_stime"))
+    print(f"prepare, {workers} worker(s): {len(data)} images in {seconds:.1f} s "
+          f"({len(data) / seconds:.0f} img/s), CPU {time.process_time() - cpu:.1f} s here + {workers_cpu:.1f} s in "
+          f"workers, peak RSS "
+          f"{peak_rss_bytes() / GIB:.2f} GiB, load average {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def train_phase(root: Path, workdir: Path, size: int, steps: int) -> None:
+    config = artgan_config(root, size, workdir / f"cache-workers{CORES}", precision="fp32", calibrate=False)
+    trainer, prepare = build_trainer(config, workdir / "run")
     after_data = peak_rss_bytes()
+    start = time.perf_counter()
     train_artgan(trainer, steps)
-    print(f"{len(trainer.sampler.images)} images, data ready in {prepare:.0f} s, peak RSS after data "
-          f"{after_data / GIB:.2f} GiB, after {steps} steps {peak_rss_bytes() / GIB:.2f} GiB "
-          f"({time.perf_counter() - start:.0f} s)", flush=True)
+    images = trainer.sampler.images
+    print(f"train from the memory-mapped cache ({tuple(images.shape)}, {images.numel() / GIB:.2f} GiB of uint8): "
+          f"data ready in {prepare:.1f} s, peak RSS after data {after_data / GIB:.2f} GiB, after {steps} steps "
+          f"{peak_rss_bytes() / GIB:.2f} GiB ({time.perf_counter() - start:.0f} s, load average "
+          f"{os.getloadavg()[0]:.1f})", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images", type=int, default=50_000)
+    parser.add_argument("--images", type=int, default=100_000)
+    parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--distinct", type=int, default=600, help="painted JPEGs behind the hard links")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--workdir")
-    parser.add_argument("--phase", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=("prepare", "train"), help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="artgan-memory-"))
-    root = linked_folder(workdir, args.images, args.distinct, 64)
-    if args.phase:
-        phase(root, workdir, args.steps)
-        return
-    for name in ("first run (decode + cache)", "second run (from the cache)"):
-        print(f"{name}: ", end="", flush=True)
-        subprocess.run([sys.executable, __file__, "--phase", "--workdir", str(workdir), "--images", str(args.images),
-                        "--distinct", str(args.distinct), "--steps", str(args.steps)], check=True)
+    root = linked_folder(workdir, args.images, args.distinct, args.size)
+    if args.phase == "prepare":
+        return prepare_phase(root, workdir, args.size, args.workers)
+    if args.phase == "train":
+        return train_phase(root, workdir, args.size, args.steps)
+    common = [sys.executable, __file__, "--workdir", str(workdir), "--images", str(args.images), "--size",
+              str(args.size), "--distinct", str(args.distinct), "--steps", str(args.steps)]
+    for workers in (1, CORES):
+        subprocess.run(common + ["--phase", "prepare", "--workers", str(workers)], check=True)
+    subprocess.run(common + ["--phase", "train"], check=True)
 
 
 if __name__ == "__main__":

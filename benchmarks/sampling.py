@@ -9,6 +9,10 @@ each figure is the median of ``--repeats`` timings.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +21,6 @@ import torch
 
 from common import artgan_config, jpeg_folder, median, seconds
 
-from artgan.cli import main as artgan_main
 from artgan.generation import load_generator
 from artgan.training import train
 from artgan.visual.grid import make_grid
@@ -35,15 +38,22 @@ def main() -> None:
                            sample_every=1000, checkpoint_every=1000)
     run = train(config, out=workdir / "run", progress=False).path
 
-    model = load_generator(run)
-    cli = [seconds(artgan_main, ["generate", str(run), "--n", str(args.n), "--out", str(workdir / "png"), "--quiet"])
-           for _ in range(args.repeats)]
-    tensors = [seconds(model.sample, args.n) for _ in range(args.repeats)]
+    command = [sys.executable, "-m", "artgan", "generate", str(run), "--n", str(args.n), "--out", str(workdir / "png"),
+               "--quiet"]
+    whole = [seconds(subprocess.run, command) for _ in range(args.repeats)]  # a fresh process: imports included
+    imports = [seconds(subprocess.run, [sys.executable, "-c", "import artgan.cli.generate, artgan.generation"])
+               for _ in range(args.repeats)]
+    model, exact = load_generator(run, precision="auto"), load_generator(run)
+    tensors = {m.precision: [seconds(m.sample, args.n) for _ in range(args.repeats)] for m in (model, exact)}
     grids = [seconds(lambda: make_grid(model.sample(64), columns=8)) for _ in range(args.repeats)]
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.size}px DCGAN generator")
-    print(f"artgan generate --n {args.n} (load, sample, write PNGs): {median(cli):.2f} s = {args.n / median(cli):.0f} img/s")
-    print(f"generator only, {args.n} images:                        {median(tensors):.2f} s = {args.n / median(tensors):.0f} img/s")
-    print(f"one 8x8 grid (the app's view):                        {1000 * median(grids):.0f} ms")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.size}px DCGAN generator (64 wide), "
+          f"run trained in {json.loads((run / 'run.json').read_text())['speed']['precision']}, load average "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"artgan generate --n {args.n}, a fresh process (imports, load, sample, write PNGs): {median(whole):.2f} s")
+    print(f"  of which python + imports (import artgan.cli.generate, artgan.generation): {median(imports):.2f} s")
+    for name, times in tensors.items():
+        print(f"generator only, {args.n} images, {name}: {median(times):.2f} s = {args.n / median(times):.0f} img/s")
+    print(f"one 8x8 grid (the app's view): {1000 * median(grids):.0f} ms (load average now {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

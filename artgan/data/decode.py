@@ -66,7 +66,9 @@ def decoded(items: Iterable[RawItem], size: int, channels: int, fit: str, worker
             yield item, decode_one(item.load, size, channels, fit)
         return
     items = iter(items)
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"  # fork + torch threads can hang
+    # fork, as torch's DataLoader does on Linux: workers start in milliseconds with this process's
+    # modules (spawned ones import torch again, seconds each); they run only PIL and numpy, never torch.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with multiprocessing.get_context(method).Pool(workers) as pool:
         pending: deque = deque()
         while True:

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch
+
 from common import artgan_config, build_trainer, jpeg_folder, train_artgan
 
 from artgan.data import load_images
@@ -71,6 +73,9 @@ def train_phase(root: Path, workdir: Path, size: int, steps: int) -> None:
           f"data ready in {prepare:.1f} s, peak RSS after data {after_data / GIB:.2f} GiB, after {steps} steps "
           f"{peak_rss_bytes() / GIB:.2f} GiB ({time.perf_counter() - start:.0f} s, load average "
           f"{os.getloadavg()[0]:.1f})", flush=True)
+    if torch.cuda.is_available():
+        print(f"  GPU memory: peak allocated {torch.cuda.max_memory_allocated() / GIB:.2f} GiB, "
+              f"reserved {torch.cuda.max_memory_reserved() / GIB:.2f} GiB", flush=True)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--device", default="cpu", help="where to sample: cpu or cuda")
     parser.add_argument("--workdir")
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="artgan-sampling-"))
@@ -39,11 +40,11 @@ def main() -> None:
     run = train(config, out=workdir / "run", progress=False).path
 
     command = [sys.executable, "-m", "artgan", "generate", str(run), "--n", str(args.n), "--out", str(workdir / "png"),
-               "--quiet"]
+               "--quiet", "--device", args.device]
     whole = [seconds(subprocess.run, command) for _ in range(args.repeats)]  # a fresh process: imports included
     imports = [seconds(subprocess.run, [sys.executable, "-c", "import artgan.cli.generate, artgan.generation"])
                for _ in range(args.repeats)]
-    model, exact = load_generator(run, precision="auto"), load_generator(run)
+    model, exact = load_generator(run, args.device, precision="auto"), load_generator(run, args.device)
     tensors = {m.precision: [seconds(m.sample, args.n) for _ in range(args.repeats)] for m in (model, exact)}
     grids = [seconds(lambda: make_grid(model.sample(64), columns=8)) for _ in range(args.repeats)]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.size}px DCGAN generator (64 wide), "

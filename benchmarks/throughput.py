@@ -39,6 +39,7 @@ from textbook_dcgan import TextbookDCGAN
 def matmul_peak(dtype: torch.dtype, n: int = 2048, reps: int = 5) -> float:
     """Measured FLOP/s of a large square matmul: the best this machine does in ``dtype``."""
     device = "cuda" if torch.cuda.is_available() else "cpu"
+    n = 8192 if device == "cuda" else n  # a GPU needs a bigger product to reach its peak
     a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
     a @ b
     best = min(seconds(torch.matmul, a, b) for _ in range(reps))
@@ -70,16 +71,16 @@ def competing_process(busy: bool):
 
 
 def setups(args) -> list[tuple]:
-    """(precision, threads, compile): auto is calibrated (threads 0 = measured); the others are pinned."""
+    """(precision, threads, layout, compile): auto is calibrated (threads 0 = measured); the others are pinned."""
     found = []
     for precision, compile in itertools.product(args.precision, args.compile):
-        for threads in ([0] if precision == "auto" else args.threads):
-            found.append((precision, threads, compile))
+        pinned = [(0, "auto")] if precision == "auto" else itertools.product(args.threads, args.memory_format)
+        found += [(precision, threads, layout, compile) for threads, layout in pinned]
     return found
 
 
-def setup_options(precision: str, threads: int, compile: str) -> dict:
-    pinned = {} if precision == "auto" else {"precision": precision, "threads": threads, "memory_format": "channels-last"}
+def setup_options(precision: str, threads: int, layout: str, compile: str) -> dict:
+    pinned = {} if precision == "auto" else {"precision": precision, "threads": threads, "memory_format": layout}
     return {"compile": compile == "on", **pinned}
 
 
@@ -87,9 +88,9 @@ def compare(size: int, args, workdir: Path, peaks: dict) -> list[dict]:
     """The textbook loop and one artgan trainer per setup, timed in turns (quiet, and busy with --busy); a row each."""
     data_root = jpeg_folder(workdir, args.images, size)
     trainers = {}
-    for precision, threads, compile in setups(args):
-        config = artgan_config(data_root, size, workdir / "cache", **setup_options(precision, threads, compile))
-        trainers[precision, threads, compile] = build_trainer(config, workdir / f"run{size}-{precision}-{threads}-{compile}")
+    for setup in setups(args):
+        config = artgan_config(data_root, size, workdir / "cache", **setup_options(*setup))
+        trainers[setup] = build_trainer(config, workdir / f"run{size}-{'-'.join(map(str, setup))}")
     textbook = TextbookDCGAN(data_root, size)
     torch.set_num_threads(len(os.sched_getaffinity(0)))
     textbook.train(args.warmup)
@@ -119,7 +120,7 @@ def compare(size: int, args, workdir: Path, peaks: dict) -> list[dict]:
             rows.append({"size": size, "mode": mode, "textbook": median(theirs[mode]), "artgan": median(rates),
                          "ratio": median(ratios), "ratios": ratios, "gflop_per_image": flops / 1e9,
                          "peak_fraction": median(rates) * flops / peak, "load": median(loads[mode]),
-                         "setup": name + (" +compile" if setup[2] == "on" else ""), "prepare_s": prepare})
+                         "setup": name + (" +compile" if setup[3] == "on" else ""), "prepare_s": prepare})
     return rows
 
 
@@ -154,6 +155,8 @@ def main() -> None:
                         help="artgan's --precision, one trainer each, all timed in turns (auto: the default, calibrated)")
     parser.add_argument("--threads", type=int, nargs="+", default=[len(os.sched_getaffinity(0))],
                         help="thread counts of the pinned (non-auto) precisions, one trainer each")
+    parser.add_argument("--memory-format", nargs="+", default=["channels-last"], choices=("channels-last", "contiguous"),
+                        help="tensor layouts of the pinned precisions, one trainer each")
     parser.add_argument("--busy", action="store_true",
                         help="also time every loop beside a CPU-bound process on core 0, in the same run")
     parser.add_argument("--compile", nargs="+", default=["off"], choices=("off", "on"),

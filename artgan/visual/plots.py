@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display here or on a server; must precede pyplot
-import matplotlib.pyplot as plt  # noqa: E402
-
-from artgan.variants.base import DISCRIMINATOR_OUTPUTS  # noqa: E402
+from artgan.variants.base import DISCRIMINATOR_OUTPUTS
 
 
 def plot_training_curves(metrics: dict[str, tuple[list[int], list[float]]], path: Path) -> Path | None:
@@ -22,11 +17,16 @@ def plot_training_curves(metrics: dict[str, tuple[list[int], list[float]]], path
     losses = [k for k in metrics if k.startswith("loss")]
     probabilities = [k for k in DISCRIMINATOR_OUTPUTS if k in metrics]
     adaptive = [k for k in ("augment_p", "d_real_sign") if k in metrics]
-    extras = [k for k in metrics if k not in losses + probabilities + adaptive + ["images_per_second", "lr_g", "lr_d", "epoch"]]
+    extras = [k for k in metrics if k not in losses + probabilities + adaptive + ["images_per_second", "lr_g", "lr_d", "epoch", "threads"]]
     panels = [("losses", losses), ("discriminator output: D(x) and D(G(z))", probabilities),
               ("adaptive augmentation: p and E[sign D(x)]", adaptive)]
     panels += [(name, [name]) for name in extras]
     panels = [(title, keys) for title, keys in panels if keys]
+    import matplotlib  # here, not at the top: pyplot costs ~0.4 s of every `artgan` start-up that imports training
+
+    matplotlib.use("Agg")  # no display here or on a server; must precede pyplot
+    import matplotlib.pyplot as plt
+
     figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8), squeeze=False)
     for axis, (title, keys) in zip(axes[0], panels):
         for key in keys:

@@ -24,7 +24,7 @@ CURVE_PANELS = {  # panel title -> which metrics.csv columns it plots (the CLI's
     "Adaptive augmentation: p (--augment ada) and E[sign D(x)]": lambda name: name in ("augment_p", "d_real_sign"),
     "Sample variety (1 = as varied as the real images; a fall is mode collapse)": lambda name: name == "sample_variety",
 }
-NOT_CURVES = {"images_per_second", "epoch", "lr_g", "lr_d"}
+NOT_CURVES = {"images_per_second", "epoch", "lr_g", "lr_d", "threads"}
 
 
 def render() -> None:

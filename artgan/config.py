@@ -102,9 +102,9 @@ class TrainConfig:
     g_steps: int = option(1, "generator steps per iteration (the third report used 2)")
     seed: int = option(0, "random seed: same seed, same run")
     precision: str = option(
-        "auto", "auto: measured at start (--calibrate) among what this machine runs natively: fp32, and on "
-                "AVX-512-BF16/AMX CPUs and GPUs bf16 autocast and mixed (bf16, but fp32 weight gradients); "
-                "bf16 and mixed are emulated, and slow, on other CPUs (see benchmarks/README.md)",
+        "auto", "auto: measured at start (--calibrate) among what this machine runs natively: fp32; bf16 autocast "
+                "and mixed (bf16, but fp32 weight gradients) on AVX-512-BF16/AMX CPUs; bf16 (fp16 without it) on "
+                "GPUs. Other CPUs only emulate bf16, slowly (see benchmarks/README.md)",
         choices=("auto", "fp32", "bf16", "mixed", "fp16"),
     )
     threads: int = option(0, "CPU threads for training; 0: measured at start (--calibrate) among all cores and half of them")

@@ -4,6 +4,7 @@ Ctrl-C / SIGTERM save a checkpoint at the step boundary and exit 130 / 143 sayin
 from __future__ import annotations
 
 import csv
+import json
 import os
 import random
 import signal
@@ -70,8 +71,6 @@ def flatten(value, prefix="") -> dict:
 @pytest.mark.slow
 def test_sigkill_mid_run_then_resume_gives_bit_identical_weights(tmp_path):
     steps = "60"
-    run_to_end("--steps", steps, "--checkpoint-every", "3", "--out", str(tmp_path / "straight"))
-
     killed = tmp_path / "killed"
     process = subprocess.Popen(artgan("--steps", steps, "--checkpoint-every", "3", "--out", str(killed)),
                                env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -80,6 +79,12 @@ def test_sigkill_mid_run_then_resume_gives_bit_identical_weights(tmp_path):
     assert process.wait(timeout=30) == -signal.SIGKILL
     stopped_at = newest_step(killed)
     assert 9 <= stopped_at < 60, "the kill must land mid-run"
+    # The killed run measured its layout and threads at start; the uninterrupted one is pinned to
+    # what it chose, and the resumed one must reuse that record to match it bit for bit.
+    speed = json.loads((killed / "run.json").read_text())["speed"]
+    assert speed["how"] == "measured"
+    run_to_end("--steps", steps, "--checkpoint-every", "3", "--out", str(tmp_path / "straight"),
+               "--threads", str(speed["threads"]), "--memory-format", speed["memory_format"])
 
     resumed = run_to_end("--steps", steps, "--checkpoint-every", "3", "--out", str(killed), "--resume")
     assert resumed.returncode == 0

@@ -100,14 +100,20 @@ def compare(size: int, args, workdir: Path, peaks: dict) -> list[dict]:
     theirs = {mode: [] for mode in modes}
     ours = {(setup, mode): [] for setup in trainers for mode in modes}
     loads = {mode: [] for mode in modes}
-    for _ in range(args.repeats):  # take turns, so background load hits every loop alike
+    loops = [None, *trainers]  # None: the textbook
+    for repeat in range(args.repeats):  # take turns, so background load hits every loop alike
+        # The textbook's DataLoader workers go on decoding a few batches ahead after its chunk: the
+        # loop right after it pays for that, so each repeat starts the turn at another loop.
+        turn = loops[repeat % len(loops):] + loops[:repeat % len(loops)]
         for mode in modes:
             with competing_process(mode == "busy"):
                 loads[mode].append(os.getloadavg()[0])
-                torch.set_num_threads(len(os.sched_getaffinity(0)))  # the textbook's: torch's default
-                theirs[mode].append(64 * args.iters / seconds(textbook.train, args.iters))
-                for setup, (trainer, _) in trainers.items():
-                    ours[setup, mode].append(64 * args.iters / seconds(train_artgan, trainer, args.iters))
+                for setup in turn:
+                    if setup is None:
+                        torch.set_num_threads(len(os.sched_getaffinity(0)))  # the textbook's: torch's default
+                        theirs[mode].append(64 * args.iters / seconds(textbook.train, args.iters))
+                    else:
+                        ours[setup, mode].append(64 * args.iters / seconds(train_artgan, trainers[setup][0], args.iters))
     flops = flops_per_image(data_root, size, workdir)
     rows = []
     for mode in modes:

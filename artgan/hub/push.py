@@ -10,7 +10,7 @@ from artgan import __version__
 from artgan.errors import ArtganError
 from artgan.generation import GENERATOR_KEYS, read_generator
 from artgan.hub.card import model_card, read_metrics_json
-from artgan.hub.resolve import REPO_ID
+from artgan.hub.resolve import REPO_ID, network_errors
 from artgan.runs.checkpoint import checkpoint_entries, newest_good_checkpoint
 from artgan.runs.published import COPIED_FILES, GENERATOR_FILE, save_generator
 from artgan.runs.run_dir import open_run
@@ -58,7 +58,7 @@ def push(run_path: str | Path, repo_id: str, licence: str = "other", private: bo
             raise ArtganError("artgan push needs the internet, but HF_HUB_OFFLINE is set; unset it and connect") from None
         except HfHubHTTPError as error:
             raise ArtganError(push_error(repo_id, error)) from None
-        except OSError as error:  # no network: connection refused, name not resolved
+        except network_errors() as error:  # no network: connection refused, name not resolved
             raise ArtganError(f"could not reach the Hugging Face Hub to push {repo_id} ({type(error).__name__}); "
                               f"artgan push needs the internet and a token (hf auth login, or HF_TOKEN)") from None
     return str(url)

@@ -63,9 +63,23 @@ def download(repo_id: str, folder: Path) -> Path:
         raise ArtganError(f"hf:{repo_id}: {str(error).splitlines()[0]}") from None
     except LocalEntryNotFoundError:
         raise ArtganError(offline_message(repo_id)) from None
-    except (HfHubHTTPError, OSError) as error:
+    except (HfHubHTTPError, *network_errors()) as error:
         raise ArtganError(f"could not download hf:{repo_id} ({type(error).__name__}: "
                           f"{str(error).splitlines()[0][:120] if str(error) else ''})") from None
+
+
+def network_errors() -> tuple[type[BaseException], ...]:
+    """What a failed connection raises below huggingface_hub: its HTTP client's transport errors
+    (httpx2 in huggingface_hub 1.x and later, requests before) and the OS's."""
+    import importlib
+
+    found: list[type[BaseException]] = [OSError]
+    for module, name in (("httpx2", "TransportError"), ("httpx", "TransportError"), ("requests", "ConnectionError")):
+        try:
+            found.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            pass
+    return tuple(found)
 
 
 def offline_message(repo_id: str) -> str:

@@ -26,12 +26,15 @@ class FakeHub:
     created: list[dict] = field(default_factory=list)
     uploaded: dict[str, bytes] = field(default_factory=dict)  # path -> bytes of the last commit
     status: int | None = None  # answer every request with this status (401, 503, ...)
+    unreachable: bool = False  # every connection fails, as without a network
 
     def handle(self, request):
         self.requests.append((request.method, request.url.path))
         path = request.url.path
         if path == "/api/agent-harnesses":  # huggingface_hub's own registry look-up
             return httpx.Response(200, json={"harnesses": []})
+        if self.unreachable:
+            raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
         if self.status:
             return httpx.Response(self.status, json={"error": "refused"})
         if path == "/api/repos/create":

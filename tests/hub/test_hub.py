@@ -122,3 +122,11 @@ def test_bad_repo_ids_are_refused_before_any_request(run, capsys):
     assert "is not a Hugging Face model id" in one_line_error(capsys)
     assert main(["generate", "hf:just-a-name"]) == 2
     assert "write hf:user/name" in one_line_error(capsys)
+
+
+def test_without_a_network_push_and_hf_runs_say_what_they_need(run, fake_hub, capsys):
+    fake_hub.unreachable = True
+    assert main(["push", str(run), "alice/digits"]) == 2
+    assert "could not reach the Hugging Face Hub to push alice/digits (ConnectError)" in one_line_error(capsys)
+    assert main(["generate", "hf:alice/never-downloaded"]) == 2
+    assert "the Hugging Face Hub cannot be reached: connect to the internet once" in one_line_error(capsys)

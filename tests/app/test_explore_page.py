@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import torch
 
 from artgan.generation import load_generator
 from artgan.visual.grid import make_grid, upscale
 from artgan.visual.latent import interpolation_images
-from tests.app.conftest import close, page, shown_image
+from tests.app.conftest import close, download, page, shown_image
 
 
 def single(model, z: torch.Tensor, min_side: int) -> np.ndarray:
@@ -59,3 +61,15 @@ def test_more_like_this_starts_from_the_chosen_image(app_runs, media):
     at.slider(key="similar_strength").set_value(1.0).run()
     assert not np.array_equal(similar, shown_image(at, media, 3))
 
+
+
+def test_the_walk_downloads_as_a_gif_there_and_back(app_runs, media):
+    from PIL import Image
+
+    at = page("explore").run()
+    at.toggle(key="walk_animate").set_value(True).run()
+    gif = Image.open(io.BytesIO(download(at, media, "walk_gif")))
+    assert gif.format == "GIF" and gif.n_frames >= 24 and min(gif.size) >= 256  # GIF merges repeated frames
+    first = np.asarray(gif.convert("L"))
+    gif.seek(gif.n_frames - 1)
+    assert np.array_equal(first, np.asarray(gif.convert("L")))  # back where it started

@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
-from artgan.app.common import model_for, pick_class, pick_run, show, tiles
-from artgan.visual.grid import make_grid
+from artgan.app.common import model_for, pick_class, pick_run, png_bytes, show, tiles
+from artgan.visual.grid import make_grid, upscale
 from artgan.visual.latent import class_grid_images, interpolation_images, lerp, nearby_latents, slerp
 
 STRIP = 8  # images in an interpolation strip
+ANIMATION_FRAMES = 24  # one way; the animation goes there and back
 CHOICES = 16  # "more like this" picks from the same 16 images Generate shows for a seed
 
 
@@ -43,6 +44,26 @@ def interpolation(model) -> None:
     show(tiles(model(here, labels))[0], f"seed {seed_a} → seed {seed_b} at {t:.2f}", min_side=256)
     strip = interpolation_images(model, steps=STRIP, spherical=spherical, class_name=class_name, seeds=[seed_a, seed_b])
     show(make_grid(strip, columns=STRIP), f"{STRIP} steps from seed {seed_a} to seed {seed_b}", min_side=128)
+    walk_downloads(model, seed_a, seed_b, spherical, class_name)
+
+
+def walk_downloads(model, seed_a: int, seed_b: int, spherical: bool, class_name: str | None) -> None:
+    """The walk as an animation, there and back, encoded only when asked for (it takes a moment)."""
+    from artgan.visual.animation import gif_bytes, mp4_available, mp4_bytes
+
+    if not st.toggle("Prepare the walk as GIF" + (" and MP4" if mp4_available() else ""), key="walk_animate"):
+        return
+    with st.spinner("Drawing and encoding the walk..."):
+        frames = [upscale(image, 256) for image in tiles(interpolation_images(
+            model, steps=ANIMATION_FRAMES, spherical=spherical, class_name=class_name, seeds=[seed_a, seed_b]))]
+        frames += frames[::-1]
+        stem = f"walk-seed{seed_a}-to-seed{seed_b}"
+        left, right = st.columns(2)
+        left.download_button("Download the walk (GIF)", gif_bytes(frames), f"{stem}.gif", "image/gif",
+                             key="walk_gif", on_click="ignore")
+        if mp4_available():
+            right.download_button("Download the walk (MP4)", mp4_bytes(frames), f"{stem}.mp4", "video/mp4",
+                                  key="walk_mp4", on_click="ignore")
 
 
 def class_grid(model) -> None:
@@ -55,7 +76,10 @@ def class_grid(model) -> None:
     seed = int(left.number_input("Seed", 0, 2**31 - 1, 0, key="classes_seed"))
     per_class = right.slider("Noise vectors", 2, 12, 8, key="classes_per_class")
     images = class_grid_images(model, per_class=per_class, seed=seed)
-    show(make_grid(images, columns=per_class), "rows, top to bottom: " + ", ".join(model.class_names))
+    grid = make_grid(images, columns=per_class)
+    show(grid, "rows, top to bottom: " + ", ".join(model.class_names))
+    st.download_button("Download the class grid (PNG)", png_bytes(grid), f"classes-seed{seed}.png", "image/png",
+                       key="classes_download", on_click="ignore")
 
 
 def more_like_this(model) -> None:

@@ -14,6 +14,8 @@ from PIL import Image
 
 GALLERY_KEY = "artgan_gallery"
 GALLERY_LIMIT = 64  # newest kept; a session cannot grow without bound
+FAVOURITES_KEY = "artgan_favourites"
+FAVOURITES_LIMIT = 256
 
 
 @dataclass(frozen=True)
@@ -32,3 +34,15 @@ def add_to_gallery(images: list[GalleryImage]) -> None:
     captions = {item.caption for item in images}
     kept = [item for item in gallery() if item.caption not in captions]
     st.session_state[GALLERY_KEY] = (list(images) + kept)[:GALLERY_LIMIT]
+
+
+def favourites() -> list[GalleryImage]:
+    """The images this session marked as favourites, in the order they were added."""
+    return st.session_state.setdefault(FAVOURITES_KEY, [])
+
+
+def add_favourites(images: list[GalleryImage]) -> None:
+    """Keep these images (once each, by caption) for the favourites zip."""
+    held = {item.caption for item in favourites()}
+    kept = favourites() + [item for item in images if item.caption not in held]
+    st.session_state[FAVOURITES_KEY] = kept[-FAVOURITES_LIMIT:]

@@ -175,3 +175,17 @@ def test_generate_truncation_slider_draws_the_truncated_samples(app_runs, media)
     assert np.array_equal(pixels(download(at, media, "download_grid")), np.asarray(expected))
     untruncated = make_grid(load_generator(app_runs / "digits").sample(16, 0))
     assert not np.array_equal(np.asarray(expected), np.asarray(untruncated))
+
+
+def test_favourites_from_two_seeds_download_as_one_zip(app_runs, media):
+    at = page("generate").run()
+    at.multiselect(key="generate_pick").set_value([0, 3]).run()
+    at.button(key="generate_favourite").click().run()
+    at.number_input(key="generate_seed").set_value(5).run()
+    at.multiselect(key="generate_pick").set_value([1]).run()
+    at.button(key="generate_favourite").click().run()
+    with zipfile.ZipFile(io.BytesIO(download(at, media, "download_favourites"))) as archive:
+        names = archive.namelist()
+        last = pixels(archive.read(names[-1]))
+    assert len(names) == 3
+    assert np.array_equal(last, load_generator(app_runs / "digits").sample(16, seed=5)[1, 0].numpy())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from artgan.app.common import model_for, pick_class, pick_run, png_bytes, show, tiles, zip_of_pngs
-from artgan.app.sessions import GalleryImage, add_to_gallery
+from artgan.app.sessions import GalleryImage, add_favourites, add_to_gallery, favourites
 from artgan.visual.grid import make_grid
 
 
@@ -40,6 +40,22 @@ def render() -> None:
                           key="download_grid", on_click="ignore")
     second.download_button(f"Download the {n} images (zip of PNGs)", zip_of_pngs(picture, f"{stem}-"),
                            f"{stem}.zip", "application/zip", key="download_images", on_click="ignore")
-    add_to_gallery([GalleryImage(f"{run.name} · seed {seed}{' · ' + class_name if class_name else ''} · #{i}", image)
-                    for i, image in enumerate(picture)])
+    shown = [GalleryImage(f"{run.name} · seed {seed}{' · ' + class_name if class_name else ''}"
+                          f"{f' · psi {psi:.2f}' if psi < 1 else ''} · #{i}", image) for i, image in enumerate(picture)]
+    add_to_gallery(shown)
+    favourite_picker(shown)
     st.caption("These images are also offered on the Stylise page, as photo or as painting.")
+
+
+def favourite_picker(shown: list[GalleryImage]) -> None:
+    """Mark images of this grid as favourites; every favourite of the session downloads as one zip."""
+    left, right = st.columns([3, 1])
+    picked = left.multiselect("Favourites from this grid (numbered row by row from #0)", range(len(shown)),
+                              format_func=lambda i: f"#{i}", key="generate_pick")
+    if right.button("Add to favourites", disabled=not picked, key="generate_favourite"):
+        add_favourites([shown[i] for i in picked])
+    kept = favourites()
+    if kept:
+        st.download_button(f"Download the {len(kept)} favourites (zip of PNGs)", zip_of_pngs([item.image for item in kept], "favourite-"),
+                           "favourites.zip", "application/zip", key="download_favourites", on_click="ignore",
+                           help="; ".join(item.caption for item in kept[:8]) + (" ..." if len(kept) > 8 else ""))

@@ -45,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(args.run_dir, args.features, args.n, args.seed, progress=not args.quiet, setup=setup, out=out)
     print(f"{result['model']} at step {result['step']}, {result['n']} images per row, features: {result['features']}")
     print(format_table(result))
+    if "per_class" in result:
+        from artgan.evaluation.evaluate import format_per_class
+
+        print("\nper class (samples of each class against that class's real images; diversity 1 = as varied "
+              "as the real class, 0 = one image):\n" + format_per_class(result["per_class"]))
     if "gan_train_test" in result:
         from artgan.evaluation.classifier import format_gan_train_test
 

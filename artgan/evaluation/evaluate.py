@@ -22,11 +22,13 @@ from artgan.atomic import write_text_atomic
 from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
 from artgan.evaluation.classifier import conditional_samples, gan_train_test
-from artgan.evaluation.domain_classifier import DomainClassifier, accuracy, load_classifier, save_classifier, train_classifier
+from artgan.evaluation.domain_classifier import (DomainClassifier, accuracy, load_classifier, predict, save_classifier,
+                                                 train_classifier)
 from artgan.evaluation.features import DomainFeatures, FeatureNetwork, Features, InceptionFeatures, extract
 from artgan.evaluation.memorisation import MemorisationCheck, memorisation_check
-from artgan.evaluation.metrics import fid, inception_score, kid, precision_recall
+from artgan.evaluation.metrics import fid, inception_score
 from artgan.evaluation.split import split_real
+from artgan.evaluation.variety import class_variety, set_scores
 from artgan.generation import LoadedGenerator, load_generator
 from artgan.runs.run_dir import RunDir
 from artgan.visual.preview import average_image
@@ -108,28 +110,29 @@ def prepare(run_path: str | Path, features: str = "domain", source: str | None =
 
 def score(reference: Features, candidate: Features, kid_subsets: int = 100) -> dict[str, float]:
     """Every metric of ``candidate`` against ``reference`` features."""
-    kid_mean, kid_std = kid(reference.vectors, candidate.vectors, subsets=kid_subsets)
-    precision, recall = precision_recall(reference.vectors, candidate.vectors)
-    row = {"fid": fid(reference.vectors, candidate.vectors), "kid": kid_mean, "kid_std": kid_std,
-           "precision": precision, "recall": recall}
+    row = set_scores(reference.vectors, candidate.vectors, kid_subsets)
     if candidate.logits is not None:
         row["is"], row["is_std"] = inception_score(candidate.logits)
     return row
 
 
 def per_class_scores(setup: EvaluationSetup, per_class: int, seed: int = 0) -> dict[str, dict[str, float]]:
-    """For a conditional model: FID, KID, precision and recall of each class's samples against that
-    class's real reference images, beside the class's real held-out ceiling FID. A model can score
-    well overall while drawing one class badly (or drawing another class in its place)."""
+    """For a conditional model: each class's samples against that class's real reference images
+    (FID, KID, precision, recall, density, coverage, diversity ratio, and the share the domain
+    classifier recognises as the class), beside the class's real held-out ceiling FID. A model can
+    score well overall while drawing one class badly, or one image per class."""
     samples, labels = conditional_samples(setup.model, per_class, seed)
-    features = extract(setup.network, samples).vectors
-    rows = {}
+    extracted = extract(setup.network, samples)
+    predictions = None
+    if setup.classifier is not None and setup.classifier.info.class_names == setup.model.class_names:
+        predictions = predict(setup.classifier, samples)
+    rows = class_variety(setup.reference_features.vectors, setup.reference.labels, extracted.vectors, labels,
+                         setup.model.class_names, predictions)
     for index, name in enumerate(setup.model.class_names):
-        real = Features(setup.reference_features.vectors[setup.reference.labels == index])
-        held_out = setup.held_out.images[setup.held_out.labels == index][:per_class]
-        row = score(real, Features(features[labels == index]), kid_subsets=20)
-        row["fid_ceiling"] = fid(real.vectors, extract(setup.network, held_out).vectors)
-        rows[name] = row
+        if name in rows:
+            held_out = setup.held_out.images[setup.held_out.labels == index][:per_class]
+            rows[name]["fid_ceiling"] = fid(setup.reference_features.vectors[setup.reference.labels == index],
+                                            extract(setup.network, held_out).vectors)
     return rows
 
 
@@ -187,10 +190,22 @@ def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed
 
 
 def format_table(result: dict) -> str:
-    """The rows as a plain-text table: lower FID/KID is better, higher IS/precision/recall is better."""
-    columns = [("fid", "FID"), ("kid", "KID"), ("is", "IS"), ("precision", "precision"), ("recall", "recall")]
-    lines = [f"{'':24s}" + "".join(f"{title:>11s}" for _, title in columns)]
-    for name, row in result["rows"].items():
+    """The rows as a plain-text table: lower FID/KID is better, higher IS/precision/recall/coverage is better."""
+    columns = [("fid", "FID"), ("kid", "KID"), ("is", "IS"), ("precision", "precision"), ("recall", "recall"),
+               ("density", "density"), ("coverage", "coverage")]
+    return _table(result["rows"], columns, 24)
+
+
+def format_per_class(rows: dict) -> str:
+    """Each class's fidelity (accuracy, precision) beside its variety (recall, coverage, diversity)."""
+    columns = [("accuracy", "accuracy"), ("precision", "precision"), ("recall", "recall"), ("coverage", "coverage"),
+               ("diversity", "diversity"), ("kid", "KID"), ("fid", "FID"), ("fid_ceiling", "FID ceil.")]
+    return _table(rows, columns, 16)
+
+
+def _table(rows: dict, columns: list[tuple[str, str]], first: int) -> str:
+    lines = [f"{'':{first}s}" + "".join(f"{title:>11s}" for _, title in columns)]
+    for name, row in rows.items():
         cells = "".join(f"{row[key]:11.4g}" if key in row else f"{'-':>11s}" for key, _ in columns)
-        lines.append(f"{name:24s}{cells}")
+        lines.append(f"{name[:first - 1]:{first}s}{cells}")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Sample-quality metrics on feature vectors: FID, KID, Inception Score, precision and recall.
+"""Sample-quality metrics on feature vectors: FID, KID, Inception Score, precision/recall, density/coverage.
 
 Every function takes features (N, D) already extracted by a network (Inception-v3 for the
 standard figures, the run's own domain classifier offline), so the formulas are tested on
@@ -121,3 +121,35 @@ def precision_recall(real_features, fake_features, k: int = 3) -> tuple[float, f
     precision = _inside_manifold(fake, real, _kth_neighbour_radii(real, k)).double().mean().item()
     recall = _inside_manifold(real, fake, _kth_neighbour_radii(fake, k)).double().mean().item()
     return precision, recall
+
+
+def density_coverage(real_features, fake_features, k: int = 5) -> tuple[float, float]:
+    """Density and coverage (Naeem et al. 2020, Reliable Fidelity and Diversity Metrics for
+    Generative Models), built on the real balls alone, so one outlier fake cannot inflate them:
+    density is the mean number of real balls (radius: that real point's k-th neighbour) a fake
+    falls in, divided by k (about 1 for matching sets, above 1 where fakes crowd dense regions);
+    coverage is the share of real points whose ball holds at least one fake (variety)."""
+    real = torch.as_tensor(_as_float64(real_features))
+    fake = torch.as_tensor(_as_float64(fake_features))
+    if len(real) <= k or len(fake) < 1:
+        raise ValueError(f"density/coverage with k={k} needs more than {k} real feature vectors and one fake")
+    radii = _kth_neighbour_radii(real, k)
+    hits = torch.zeros(len(real), dtype=torch.float64)  # fakes inside each real ball
+    balls_per_fake = []
+    for start in range(0, len(fake), 1024):
+        inside = torch.cdist(fake[start:start + 1024], real) <= radii[None, :]
+        balls_per_fake.append(inside.double().sum(1))
+        hits += inside.double().sum(0)
+    density = torch.cat(balls_per_fake).mean().item() / k
+    coverage = (hits > 0).double().mean().item()
+    return density, coverage
+
+
+def mean_pairwise_distance(features) -> float:
+    """Mean Euclidean distance between distinct pairs of a set: its spread. Divided by a real set's
+    spread it is the diversity ratio (1 = as varied as the data, 0 = one image repeated)."""
+    x = torch.as_tensor(_as_float64(features))
+    if len(x) < 2:
+        raise ValueError("a spread needs at least 2 feature vectors")
+    distances = torch.cdist(x, x)
+    return (distances.sum() / (len(x) * (len(x) - 1))).item()

@@ -115,12 +115,16 @@ def build_sections(run_path: Path, setup: EvaluationSetup, result: dict, out: Pa
 
 
 def per_class_table(rows: dict) -> str:
-    body = "".join(f"<tr><td>{html.escape(name)}</td><td>{row['fid']:.4g}</td><td>{row['fid_ceiling']:.4g}</td>"
-                   f"<td>{row['kid']:.4g}</td><td>{row['precision']:.3f}</td><td>{row['recall']:.3f}</td></tr>"
-                   for name, row in rows.items())
+    columns = [("accuracy", "class accuracy", "{:.1%}"), ("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
+               ("coverage", "coverage", "{:.3f}"), ("diversity", "diversity", "{:.2f}"), ("kid", "KID", "{:.4g}"),
+               ("fid", "FID", "{:.4g}"), ("fid_ceiling", "FID ceiling", "{:.4g}")]
+    body = "".join(f"<tr><td>{html.escape(name)}</td>" + "".join(
+        f"<td>{form.format(row[key]) if key in row else '-'}</td>" for key, _, form in columns) + "</tr>"
+        for name, row in rows.items())
+    head = "".join(f"<th>{title}</th>" for _, title, _ in columns)
     return ('<p class="note">Each class\'s samples against that class\'s real images; the ceiling is the class\'s '
-            "real held-out images.</p><table><tr><th>class</th><th>FID</th><th>FID ceiling</th><th>KID</th>"
-            f"<th>precision</th><th>recall</th></tr>{body}</table>")
+            "real held-out images. Diversity is the samples' spread over the real class's (1 = as varied, "
+            f"0 = one image).</p><table><tr><th>class</th>{head}</tr>{body}</table>")
 
 
 def gan_train_test_table(scores: dict) -> str:

@@ -80,3 +80,27 @@ def test_per_class_scores_find_the_classes_a_generator_gets_wrong(digits_setup):
     # Drawing a 0 for every class is fine for class 0 only.
     assert collapsed["0"]["fid"] == pytest.approx(faithful["0"]["fid"], rel=0.01)
     assert all(collapsed[name]["fid"] > 5 * faithful[name]["fid"] for name in faithful if name != "0")
+
+
+class OneImagePerClass(StandInGenerator):
+    """Draws the same real digit of the requested class for every noise vector: recognisable, no variety."""
+
+    def __call__(self, z, labels):
+        firsts = {c: torch.nonzero(self.pool.labels == c).flatten()[0] for c in set(labels.tolist())}
+        return torch.stack([self.pool.images[firsts[c]] for c in labels.tolist()])
+
+
+def test_per_class_variety_tells_a_generator_collapsed_within_each_class_from_a_varied_one(digits_setup):
+    from dataclasses import replace
+
+    from artgan.evaluation.evaluate import format_per_class, per_class_scores
+    from artgan.evaluation.variety import mean_over_classes
+
+    varied = mean_over_classes(per_class_scores(replace(digits_setup, model=StandInGenerator(digits_setup.held_out)), 30))
+    collapsed = mean_over_classes(per_class_scores(replace(digits_setup, model=OneImagePerClass(digits_setup.held_out)), 30))
+    assert varied["accuracy"] > 0.85 and collapsed["accuracy"] > 0.85  # class accuracy cannot tell them apart
+    assert varied["recall"] > 0.5 and collapsed["recall"] < 0.2
+    assert varied["coverage"] > 0.5 and collapsed["coverage"] < 0.2
+    assert varied["diversity"] > 0.8 and collapsed["diversity"] == pytest.approx(0.0, abs=1e-6)
+    rows = per_class_scores(replace(digits_setup, model=OneImagePerClass(digits_setup.held_out)), 30)
+    assert "diversity" in format_per_class(rows).splitlines()[0] and len(format_per_class(rows).splitlines()) == 11

@@ -5,8 +5,8 @@ import pytest
 import torch
 from scipy import linalg
 
-from artgan.evaluation.metrics import (fid, frechet_distance, gaussian_statistics, inception_score, kid,
-                                       mmd2_unbiased, precision_recall)
+from artgan.evaluation.metrics import (density_coverage, fid, frechet_distance, gaussian_statistics, inception_score,
+                                       kid, mean_pairwise_distance, mmd2_unbiased, precision_recall)
 
 
 def test_frechet_distance_of_1d_gaussians_is_mean_gap_squared_plus_std_gap_squared():
@@ -82,8 +82,35 @@ def test_precision_recall_separate_fidelity_from_diversity():
     assert precision > 0.9 and recall < 0.4
 
 
+def test_density_coverage_by_hand():
+    real = np.arange(10.0)[:, None]  # k=1 balls of radius 1 around 0..9
+    fake = np.array([[0.5], [0.6], [100.0], [101.0]])
+    density, coverage = density_coverage(real, fake, k=1)
+    assert density == pytest.approx((2 + 2 + 0 + 0) / (1 * 4))  # 0.5 and 0.6 each lie in the balls of 0 and 1
+    assert coverage == pytest.approx(2 / 10)  # only the balls of 0 and 1 hold a fake
+
+
+def test_density_coverage_tell_a_collapsed_set_from_a_varied_one_and_ignore_fake_outliers():
+    rng = np.random.default_rng(5)
+    real, fresh = rng.normal(size=(500, 2)), rng.normal(size=(500, 2))
+    density, coverage = density_coverage(real, fresh)
+    assert 0.8 < density < 1.2 and coverage > 0.9  # Naeem et al.: both about 1 for matching distributions
+    collapsed = np.repeat(real[:1] * 0.0, 500, axis=0)  # every fake the same central point
+    density, coverage = density_coverage(real, collapsed)
+    assert coverage < 0.05  # faithful (it sits at the mode) but covers almost none of the reals
+    with_outliers = np.concatenate([fresh, np.full((500, 2), 50.0)])  # half the fakes far away
+    assert density_coverage(real, with_outliers)[0] == pytest.approx(density_coverage(real, fresh)[0] / 2, rel=0.01)
+
+
+def test_mean_pairwise_distance_by_hand():
+    assert mean_pairwise_distance(np.array([[0.0], [3.0], [3.0]])) == pytest.approx((3 + 3 + 0) / 3)
+    assert mean_pairwise_distance(np.zeros((5, 4))) == 0.0
+
+
 def test_metrics_refuse_too_few_features():
     with pytest.raises(ValueError):
         fid(np.zeros((1, 3)), np.zeros((5, 3)))
     with pytest.raises(ValueError):
         precision_recall(np.zeros((3, 2)), np.zeros((10, 2)), k=3)
+    with pytest.raises(ValueError):
+        density_coverage(np.zeros((5, 2)), np.zeros((10, 2)), k=5)

@@ -1,0 +1,296 @@
+"""Time-to-quality: each recipe trained on real collections for CPU-time budgets, scored after each.
+
+For every collection x recipe, trains artgan's own Trainer on a training split for process CPU
+time (so a busy, shared machine does not distort the budget) and, after each budget, scores its
+samples against the held-out split in domain features: KID (primary: unbiased on small sets),
+FID, precision / recall (Kynkaanniemi et al. 2019), density / coverage (Naeem et al. 2020);
+conditional recipes also per class (class accuracy beside within-class recall, coverage and
+diversity). Floors (the average image, uniform noise) and the ceiling (real training images
+against the held-out ones) are scored the same way. Prints tables, writes results.json, a plot
+of KID and recall against CPU minutes per recipe, and the sample grid after each budget.
+
+Feature space: artgan evaluate's offline domain classifier (a small CNN), trained on real images
+only and sharing nothing with any GAN's discriminator. For the clip-art collections it learns the
+*other* ten openclipart categories (buildings, office, signs, ...: 2,700 drawings in the same
+medium, none of them in either collection), so neither split, no sample and no GAN has touched
+it and real-vs-real is an honest ceiling; a classifier fitted to 102 few-shot images would overfit
+them. For digits (no second digit set offline) it learns the classes of the training split. Class
+accuracy always comes from a classifier of the collection's own classes trained on its training split.
+
+    python benchmarks/quality.py --quick                              # seconds per run: a check
+    python benchmarks/quality.py --collections openclipart --recipes dcgan cdcgan --budgets 1 3 8
+    python benchmarks/quality.py --recipe fastgan=model.name=fastgan,train.ema=true --recipes fastgan
+    python benchmarks/quality.py --report-only --out runs/quality     # merge staggered runs' results
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python benchmarks/x.py` finds its siblings
+
+from quality_report import plot, print_tables  # noqa: E402
+
+from artgan.config import DataConfig, build_config  # noqa: E402
+from artgan.data import ImageSet, load_images, to_uint8  # noqa: E402
+from artgan.evaluation.domain_classifier import DomainClassifier, accuracy, predict, train_classifier  # noqa: E402
+from artgan.evaluation.features import DomainFeatures, extract  # noqa: E402
+from artgan.evaluation.split import split_real, subset  # noqa: E402
+from artgan.evaluation.variety import class_variety, mean_over_classes, set_scores  # noqa: E402
+from artgan.training import RunDir, Trainer  # noqa: E402
+from artgan.variants import get_variant  # noqa: E402
+from artgan.visual.grid import make_grid, upscale  # noqa: E402
+from artgan.visual.preview import average_image  # noqa: E402
+
+OPENCLIPART = "/usr/share/openclipart/png"
+TUXPAINT_ANIMALS = "/usr/share/tuxpaint/stamps/animals"
+
+
+@dataclass
+class Collection:
+    source: str
+    size: int
+    package: str = ""  # the Debian package that installs it
+    classes: list = field(default_factory=list)
+    labelled: bool = True  # False: sub-folders are not classes worth learning (few-shot sets)
+    judge_source: str = ""  # a disjoint real set the feature network learns instead (same medium)
+    judge_classes: list = field(default_factory=list)  # categories of `source` the feature network learns instead
+
+
+CLIPART_JUDGE = ["buildings", "education", "electronics", "geography", "office", "recreation", "signs_and_symbols",
+                 "special", "tools", "unsorted"]
+COLLECTIONS = {
+    "digits": Collection("sklearn:digits", 16),
+    "openclipart": Collection(OPENCLIPART, 32, "openclipart-png", ["animals", "food", "people", "plants", "transportation"],
+                              judge_source=OPENCLIPART, judge_classes=CLIPART_JUDGE),
+    "tuxpaint-animals": Collection(TUXPAINT_ANIMALS, 32, "tuxpaint-stamps-default", labelled=False,
+                                   judge_source=OPENCLIPART, judge_classes=CLIPART_JUDGE),
+}
+# Recipes are config overrides ("section.field": value) on top of the variant's defaults; today's
+# `artgan train --model NAME` with no other option is the recipe NAME.
+RECIPES: dict[str, dict] = {
+    "dcgan": {},
+    "cdcgan": {"model.name": "cdcgan"},
+    "acgan": {"model.name": "acgan"},
+}
+
+
+def parse_recipe(text: str) -> tuple[str, dict]:
+    """``NAME=model.name=fastgan,train.ema=true`` -> (NAME, overrides); values are read as YAML."""
+    import yaml
+
+    name, _, spec = text.partition("=")
+    overrides = {}
+    for item in filter(None, spec.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            raise SystemExit(f"quality.py: error: --recipe {text!r}: write NAME=section.field=value,... "
+                             f"(e.g. fastgan=model.name=fastgan,train.ema=true)")
+        overrides[key] = yaml.safe_load(value)
+        if isinstance(overrides[key], str):  # YAML 1.1 reads 1e-4 as text
+            try:
+                overrides[key] = float(value)
+            except ValueError:
+                pass
+    return name, overrides
+
+
+def recipe_config(overrides: dict, collection: Collection, data: ImageSet, seed: int, cache_dir: str):
+    nested: dict = {"data": {"source": collection.source, "size": collection.size, "classes": collection.classes,
+                             "cache_dir": cache_dir}, "train": {"seed": seed}}
+    for key, value in overrides.items():
+        section, name = key.split(".", 1)
+        nested.setdefault(section, {})[name] = value
+    model = nested.get("model", {}).get("name", "dcgan")
+    return build_config(nested, get_variant(model).defaults)
+
+
+def check_installed(collection: Collection, name: str) -> None:
+    for source in filter(None, (collection.source, collection.judge_source)):
+        if not source.startswith("sklearn:") and not Path(source).is_dir():
+            raise SystemExit(f"quality.py: error: collection {name!r} needs {source}; install it with\n"
+                             f"  sudo apt-get install {collection.package}")
+
+
+def load_collection(name: str, cache_dir: str) -> ImageSet:
+    collection = COLLECTIONS[name]
+    check_installed(collection, name)
+    data = load_images(DataConfig(source=collection.source, size=collection.size, classes=collection.classes,
+                                  cache_dir=cache_dir), progress=False)
+    return data if collection.labelled else ImageSet(data.images, None, None, data.source)
+
+
+@dataclass
+class Judge:
+    """The held-out split, the feature network, the class judge, and the held-out features."""
+    train: ImageSet
+    held_out: ImageSet
+    network: DomainFeatures
+    held_out_vectors: torch.Tensor
+    feature_accuracy: float  # the feature network on images of its own task it did not train on
+    class_judge: DomainClassifier | None = None  # the collection's own classes, for class accuracy
+    class_accuracy: float | None = None  # the class judge on the real held-out split: its ceiling
+
+
+def fitted_classifier(data: ImageSet, steps: int, seed: int) -> tuple[DomainClassifier, float]:
+    """A domain classifier trained on 70 % of ``data`` and its accuracy on the rest."""
+    train, test = split_real(data, 0.3, seed)
+    classifier = train_classifier(train.images, train.labels if train.labelled else None, train.class_names,
+                                  steps=steps, seed=seed, source=data.source, progress=False)
+    return classifier, accuracy(classifier, test.images, test.labels)
+
+
+def make_judge(name: str, data: ImageSet, held_out_fraction: float, steps: int, seed: int, cache_dir: str) -> Judge:
+    collection = COLLECTIONS[name]
+    train, held_out = split_real(data, held_out_fraction, seed)
+    class_judge = class_accuracy = None
+    if train.labelled:
+        class_judge = train_classifier(train.images, train.labels, train.class_names, steps=steps, seed=seed,
+                                       source=data.source, progress=False)
+        class_accuracy = accuracy(class_judge, held_out.images, held_out.labels)
+    if collection.judge_source:
+        other = load_images(DataConfig(source=collection.judge_source, size=collection.size,
+                                       classes=collection.judge_classes, cache_dir=cache_dir), progress=False)
+        features, feature_accuracy = fitted_classifier(other, steps, seed)
+    else:
+        features, feature_accuracy = class_judge, class_accuracy
+    network = DomainFeatures(features)
+    return Judge(train, held_out, network, extract(network, held_out.images).vectors, feature_accuracy,
+                 class_judge, class_accuracy)
+
+
+def score_images(judge: Judge, images: torch.Tensor, labels: torch.Tensor | None = None) -> dict:
+    """Overall figures of ``images`` against the held-out split; per class too when ``labels`` are given."""
+    vectors = extract(judge.network, images).vectors
+    row = set_scores(judge.held_out_vectors, vectors)
+    if labels is not None and judge.class_judge is not None:
+        predictions = predict(judge.class_judge, images)
+        row["per_class"] = class_variety(judge.held_out_vectors, judge.held_out.labels, vectors, labels,
+                                         judge.held_out.class_names, predictions)
+        row["class_mean"] = mean_over_classes(row["per_class"])
+    return row
+
+
+def reference_rows(judge: Judge, seed: int) -> dict[str, dict]:
+    """The floors and the ceiling, as many images each as the held-out split."""
+    n = len(judge.held_out)
+    average = average_image(judge.train)
+    noise = torch.randint(0, 256, (n, *average.shape), generator=torch.Generator().manual_seed(seed), dtype=torch.uint8)
+    pick = torch.randperm(len(judge.train), generator=torch.Generator().manual_seed(seed))[:n]
+    real = subset(judge.train, pick)
+    rows = {"floor: average image": score_images(judge, average.expand(n, *average.shape).contiguous()),
+            "floor: noise": score_images(judge, noise),
+            "ceiling: real vs real": score_images(judge, real.images, real.labels if real.labelled else None)}
+    if judge.class_accuracy is not None:  # the class judge on real held-out images: the class-accuracy ceiling
+        rows["ceiling: real vs real"]["class_accuracy_held_out"] = judge.class_accuracy
+    return rows
+
+
+@torch.no_grad()
+def model_images(trainer: Trainer, judge: Judge, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Samples with the held-out split's class mix (its labels, for a conditional model), fixed noise."""
+    n = len(judge.held_out)
+    z = torch.randn(n, trainer.config.model.latent_dim, generator=torch.Generator().manual_seed(seed + 99))
+    labels = judge.held_out.labels if trainer.variant.conditional else None
+    G = trainer.sampling_generator()
+    was_training = G.training
+    G.eval()
+    images = torch.cat([to_uint8(G(z[i:i + 256].to(trainer.device), None if labels is None else
+                                   labels[i:i + 256].to(trainer.device))).cpu() for i in range(0, n, 256)])
+    G.train(was_training)
+    return images, labels
+
+
+def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grids: Path, tag: str,
+                      seed: int, log) -> list[dict]:
+    """Train until each budget of process CPU minutes is spent; score and save a grid at each."""
+    rows, cpu = [], 0.0
+    for budget in sorted(budgets):
+        started = time.process_time()
+        while cpu + (time.process_time() - started) < budget * 60:
+            trainer.train_step()
+            trainer.step += 1
+        cpu += time.process_time() - started
+        images, labels = model_images(trainer, judge, seed)
+        row = {"budget_minutes": budget, "cpu_minutes": cpu / 60, "steps": trainer.step, **score_images(judge, images, labels)}
+        grid = grids / f"{tag}-{budget:g}min.png"
+        upscale(make_grid(trainer.sample_grid(), columns=8)).save(grid)
+        row["grid"] = str(grid)
+        rows.append(row)
+        log(f"  {tag} {budget:g} CPU-min: step {trainer.step}, KID {row['kid']:.4f}, recall {row['recall']:.3f}, "
+            f"coverage {row['coverage']:.3f}" + (f", class accuracy {row['class_mean']['accuracy']:.3f}, within-class "
+                                                 f"recall {row['class_mean']['recall']:.3f}" if "class_mean" in row else ""))
+    return rows
+
+
+def run_collection(name: str, recipes: dict[str, dict], args, log) -> dict:
+    data = load_collection(name, args.cache_dir)
+    judge = make_judge(name, data, args.held_out, args.judge_steps, args.seed, args.cache_dir)
+    log(f"[{name}] {len(judge.train)} training / {len(judge.held_out)} held-out images at {COLLECTIONS[name].size} px; "
+        f"features: {judge.network.name}, trained on {judge.network.classifier.info.source or name} "
+        f"(held-out accuracy {judge.feature_accuracy:.3f})" + ("" if judge.class_accuracy is None else
+                                                              f"; class judge {judge.class_accuracy:.3f}"))
+    result = {"collection": name, "source": data.source, "train_images": len(judge.train),
+              "held_out_images": len(judge.held_out), "features": judge.network.name,
+              "features_trained_on": f"{judge.network.classifier.info.source} {judge.network.classifier.info.class_names}",
+              "judge_held_out_accuracy": judge.feature_accuracy, "class_judge_accuracy": judge.class_accuracy, "references": reference_rows(judge, args.seed),
+              "recipes": {}}
+    for recipe, overrides in recipes.items():
+        config = recipe_config(overrides, COLLECTIONS[name], data, args.seed, args.cache_dir)
+        if get_variant(config.model.name).conditional and not judge.train.labelled:
+            log(f"  {recipe}: skipped (conditional, and {name} has no classes)")
+            continue
+        torch.manual_seed(args.seed)
+        run_path = args.out / "runs" / f"{name}-{recipe}"
+        run_path.mkdir(parents=True, exist_ok=True)
+        trainer = Trainer(config, RunDir(run_path), judge.train, progress=False)
+        result["recipes"][recipe] = {"overrides": overrides, "rows": train_for_budgets(
+            trainer, judge, args.budgets, args.out / "grids", f"{name}-{recipe}", args.seed, log)}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--collections", nargs="+", default=list(COLLECTIONS), choices=list(COLLECTIONS))
+    parser.add_argument("--recipes", nargs="+", help=f"recipes to train (default: {', '.join(RECIPES)})")
+    parser.add_argument("--recipe", action="append", default=[], metavar="NAME=section.field=value,...",
+                        help="define (or redefine) a recipe, e.g. fastgan=model.name=fastgan,train.ema=true")
+    parser.add_argument("--budgets", nargs="+", type=float, default=[5, 15, 45], help="CPU minutes after which to score")
+    parser.add_argument("--quick", action="store_true", help="tiny budgets and a short judge: checks the pipeline")
+    parser.add_argument("--held-out", type=float, default=0.3, help="share of each collection held out for scoring")
+    parser.add_argument("--judge-steps", type=int, default=400, help="training steps of the feature network")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per process (CPU minutes count all)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("runs/quality"))
+    parser.add_argument("--cache-dir", default="", help="prepared-data cache (default: artgan's)")
+    parser.add_argument("--report-only", action="store_true", help="only merge --out's results-*.json into tables and the plot")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    recipes = dict(RECIPES)
+    recipes.update(parse_recipe(text) for text in args.recipe)
+    chosen = args.recipes or list(RECIPES)
+    unknown = [r for r in chosen if r not in recipes]
+    if unknown:
+        parser.error(f"unknown recipe {unknown[0]!r}; known: {', '.join(recipes)} (define one with --recipe)")
+    if args.quick:
+        args.budgets, args.judge_steps = [0.05, 0.1], 60
+    (args.out / "grids").mkdir(parents=True, exist_ok=True)
+    if not args.report_only:
+        for name in args.collections:
+            result = run_collection(name, {r: recipes[r] for r in chosen}, args, lambda line: print(line, flush=True))
+            path = args.out / f"results-{name}-{'-'.join(chosen)}.json"
+            path.write_text(json.dumps(result, indent=1) + "\n")
+    results = [json.loads(p.read_text()) for p in sorted(args.out.glob("results-*.json"))]
+    print_tables(results)
+    print(f"wrote {plot(results, args.out / 'quality.png')}")
+
+
+if __name__ == "__main__":
+    main()

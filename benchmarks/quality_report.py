@@ -1,0 +1,80 @@
+"""Tables and the plot of benchmarks/quality.py's results (one results-*.json per collection x recipe set)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+OVERALL = [("kid", "KID", "{:.4f}"), ("fid", "FID", "{:.3g}"), ("precision", "prec", "{:.3f}"),
+           ("recall", "recall", "{:.3f}"), ("density", "dens", "{:.3f}"), ("coverage", "cover", "{:.3f}")]
+PER_CLASS = [("accuracy", "cls acc", "{:.3f}"), ("recall", "cls rec", "{:.3f}"), ("coverage", "cls cov", "{:.3f}"),
+             ("diversity", "cls div", "{:.2f}")]
+
+
+def by_collection(results: list[dict]) -> dict[str, dict]:
+    """Merge the files of one collection (staggered processes each trained some recipes)."""
+    merged: dict[str, dict] = {}
+    for result in results:
+        entry = merged.setdefault(result["collection"], {**result, "recipes": {}})
+        entry["recipes"].update(result["recipes"])
+    return merged
+
+
+def _cells(row: dict) -> str:
+    cells = [form.format(row[key]) if key in row else "-" for key, _, form in OVERALL]
+    per_class = row.get("class_mean", {})
+    if "class_accuracy_held_out" in row:
+        per_class = {**per_class, "accuracy": row["class_accuracy_held_out"]}
+    cells += [form.format(per_class[key]) if key in per_class else "-" for key, _, form in PER_CLASS]
+    return " | ".join(cells)
+
+
+def table(entry: dict) -> str:
+    """One collection as a Markdown table: floors and ceiling first, then each recipe at each budget."""
+    titles = [title for _, title, _ in OVERALL + PER_CLASS]
+    lines = [f"**{entry['collection']}**: {entry['train_images']} training / {entry['held_out_images']} held-out "
+             f"images; features: {entry['features']} trained on {entry.get('features_trained_on', 'the training split')} "
+             f"(held-out accuracy {entry['judge_held_out_accuracy']:.3f})", "",
+             "| row | CPU min | steps | " + " | ".join(titles) + " |", "|" + "---|" * (len(titles) + 3)]
+    for name, row in entry["references"].items():
+        lines.append(f"| {name} | | | {_cells(row)} |")
+    for recipe, result in entry["recipes"].items():
+        for row in result["rows"]:
+            lines.append(f"| {recipe} | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(row)} |")
+    return "\n".join(lines)
+
+
+def print_tables(results: list[dict]) -> None:
+    for entry in by_collection(results).values():
+        print("\n" + table(entry))
+    print("\ncls acc: share of a class's samples the judge recognises as that class (ceiling row: the judge on "
+          "real held-out images); cls rec/cov/div: within-class recall, coverage, diversity ratio, mean over classes")
+
+
+def plot(results: list[dict], path: Path) -> Path:
+    """KID (log scale) and recall against CPU minutes, one panel pair per collection, one line per recipe;
+    the floors and the ceiling as horizontal lines."""
+    entries = list(by_collection(results).values())
+    figure, axes = plt.subplots(2, max(len(entries), 1), figsize=(4.5 * max(len(entries), 1), 7), squeeze=False)
+    for column, entry in enumerate(entries):
+        for row_index, (key, title) in enumerate([("kid", "KID (lower is better)"), ("recall", "recall (higher is better)")]):
+            ax = axes[row_index][column]
+            for recipe, result in entry["recipes"].items():
+                rows = result["rows"]
+                ax.plot([r["cpu_minutes"] for r in rows], [max(r[key], 1e-5) for r in rows], "o-", label=recipe)
+            for (name, row), style in zip(entry["references"].items(), [":", "-.", "--"]):
+                ax.axhline(max(row[key], 1e-5), linestyle=style, color="grey", label=name)
+            if key == "kid":
+                ax.set_yscale("log")
+            ax.set_xlabel("CPU minutes (process time)")
+            ax.set_title(f"{entry['collection']}: {title}", fontsize=9)
+            ax.grid(alpha=0.3)
+        axes[0][column].legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

@@ -1,0 +1,67 @@
+"""benchmarks/quality.py on a tiny set: the scoring ranks floors, ceiling and generators as it must,
+the CPU budget is spent and the tables and plot are written."""
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+import quality  # noqa: E402
+from quality_report import plot, table  # noqa: E402
+
+from artgan.config import DataConfig  # noqa: E402
+from artgan.data import load_images  # noqa: E402
+from artgan.training import RunDir, Trainer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def digits_judge(tmp_path_factory):
+    torch.set_num_threads(1)
+    cache = str(tmp_path_factory.mktemp("cache"))
+    data = load_images(DataConfig(source="sklearn:digits", size=16, cache_dir=cache), progress=False)
+    return quality.make_judge("digits", data, 0.3, 150, 0, cache), cache
+
+
+def test_the_ceiling_beats_both_floors_and_class_accuracy_is_not_variety(digits_judge):
+    judge, _ = digits_judge
+    rows = quality.reference_rows(judge, 0)
+    ceiling, average, noise = rows["ceiling: real vs real"], rows["floor: average image"], rows["floor: noise"]
+    for floor in (average, noise):
+        assert ceiling["kid"] < 0.1 * floor["kid"] and ceiling["fid"] < floor["fid"]
+        assert ceiling["recall"] > floor["recall"] + 0.5 and ceiling["coverage"] > floor["coverage"] + 0.5
+    assert ceiling["class_mean"]["recall"] > 0.6 and ceiling["class_accuracy_held_out"] > 0.8
+    # One training image per class repeated: the class judge recognises it, variety says collapse.
+    train = judge.train
+    labels = judge.held_out.labels
+    firsts = torch.stack([torch.nonzero(train.labels == c).flatten()[0] for c in range(10)])
+    collapsed = quality.score_images(judge, train.images[firsts[labels]], labels)
+    assert collapsed["class_mean"]["accuracy"] > 0.8
+    assert collapsed["class_mean"]["recall"] < 0.2 and collapsed["class_mean"]["diversity"] < 0.01
+    assert collapsed["kid"] > 5 * max(ceiling["kid"], 1e-3)
+
+
+def test_budgets_are_spent_in_process_cpu_time_and_each_is_scored_with_a_grid(digits_judge, tmp_path):
+    judge, cache = digits_judge
+    config = quality.recipe_config({"model.name": "cdcgan", "model.g_width": 8, "model.d_width": 8, "train.batch": 16},
+                                   quality.COLLECTIONS["digits"], judge.train, 0, cache)
+    trainer = Trainer(config, RunDir(tmp_path / "run"), judge.train, progress=False)
+    rows = quality.train_for_budgets(trainer, judge, [0.02, 0.01], tmp_path, "digits-cdcgan", 0, lambda line: None)
+    assert [row["budget_minutes"] for row in rows] == [0.01, 0.02]
+    assert rows[0]["cpu_minutes"] >= 0.01 and rows[1]["cpu_minutes"] >= 0.02 and 0 < rows[0]["steps"] < rows[1]["steps"]
+    assert set(rows[1]["per_class"]) == set(judge.train.class_names) and Path(rows[1]["grid"]).is_file()
+    result = {"collection": "digits", "train_images": len(judge.train), "held_out_images": len(judge.held_out),
+              "features": judge.network.name, "judge_held_out_accuracy": judge.feature_accuracy,
+              "references": quality.reference_rows(judge, 0), "recipes": {"cdcgan": {"rows": rows}}}
+    text = table(result)
+    assert "| cdcgan | 0.02 |" in text and "ceiling: real vs real" in text
+    assert plot([result], tmp_path / "quality.png").stat().st_size > 1000
+
+
+def test_recipes_are_config_overrides_given_on_the_command_line():
+    assert quality.parse_recipe("fast=model.name=sngan,train.ema=true,train.lr_g=1e-4") == \
+        ("fast", {"model.name": "sngan", "train.ema": True, "train.lr_g": 1e-4})
+    with pytest.raises(SystemExit, match="NAME=section.field=value"):
+        quality.parse_recipe("fast=ema")

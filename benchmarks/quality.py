@@ -38,13 +38,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python benchmarks/x
 
 from quality_report import plot, print_tables  # noqa: E402
 
-from artgan.config import DataConfig, build_config  # noqa: E402
+from artgan.config import DataConfig  # noqa: E402
 from artgan.data import ImageSet, load_images, to_uint8  # noqa: E402
 from artgan.evaluation.domain_classifier import DomainClassifier, accuracy, predict, train_classifier  # noqa: E402
 from artgan.evaluation.features import DomainFeatures, extract  # noqa: E402
 from artgan.evaluation.split import split_real, subset  # noqa: E402
 from artgan.evaluation.variety import class_variety, mean_over_classes, set_scores  # noqa: E402
-from artgan.training import RunDir, Trainer  # noqa: E402
+from artgan.runs.recipe import resolve_config  # noqa: E402
+from artgan.runs.run_dir import RunDir  # noqa: E402
+from artgan.training import Trainer  # noqa: E402
 from artgan.variants import get_variant  # noqa: E402
 from artgan.visual.grid import make_grid, upscale  # noqa: E402
 from artgan.visual.preview import average_image  # noqa: E402
@@ -108,8 +110,7 @@ def recipe_config(overrides: dict, collection: Collection, data: ImageSet, seed:
     for key, value in overrides.items():
         section, name = key.split(".", 1)
         nested.setdefault(section, {})[name] = value
-    model = nested.get("model", {}).get("name", "dcgan")
-    return build_config(nested, get_variant(model).defaults)
+    return resolve_config(nested)
 
 
 def check_installed(collection: Collection, name: str) -> None:

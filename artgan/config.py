@@ -153,6 +153,8 @@ class TrainConfig:
     ada_interval: int = option(4, "ada: adjust p every N discriminator steps")
     mirror: bool = option(False, "x-flip each real image with probability 1/2, which doubles a small data set")
     r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (Mescheder et al. 2018)")
+    mode_seeking: float = option(0.0, "weight of the mode-seeking term (Mao et al. 2019, MSGAN): G is rewarded when "
+                                      "different noise gives different images of one class; against one image per class")
     # --- reliability: what happens when training diverges ---
     on_divergence: str = option("stop", "when losses or gradients become NaN/inf or exceed --divergence-limit: "
                                         "stop (keeping the last good checkpoint), or rollback to it with lower "

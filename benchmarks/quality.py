@@ -40,7 +40,8 @@ from quality_report import plot, print_tables  # noqa: E402
 
 from artgan.config import DataConfig  # noqa: E402
 from artgan.data import ImageSet, load_images, to_uint8  # noqa: E402
-from artgan.evaluation.domain_classifier import DomainClassifier, accuracy, predict, train_classifier  # noqa: E402
+from artgan.evaluation.domain_classifier import (DomainClassifier, accuracy, load_classifier, predict,
+                                                 save_classifier, train_classifier)  # noqa: E402
 from artgan.evaluation.features import DomainFeatures, extract  # noqa: E402
 from artgan.evaluation.split import split_real, subset  # noqa: E402
 from artgan.evaluation.variety import class_variety, mean_over_classes, set_scores  # noqa: E402
@@ -148,18 +149,33 @@ def fitted_classifier(data: ImageSet, steps: int, seed: int) -> tuple[DomainClas
     return classifier, accuracy(classifier, test.images, test.labels)
 
 
-def make_judge(name: str, data: ImageSet, held_out_fraction: float, steps: int, seed: int, cache_dir: str) -> Judge:
+def cached_classifier(path: Path, train) -> tuple[DomainClassifier, float]:
+    """A judge trained once per collection and seed, shared by the processes of a staggered benchmark."""
+    if path.is_file():
+        classifier = load_classifier(path)
+        return classifier, classifier.info.held_out_accuracy
+    classifier, held_out_accuracy = train()
+    classifier.info.held_out_accuracy = held_out_accuracy
+    save_classifier(classifier, path)
+    return classifier, held_out_accuracy
+
+
+def make_judge(name: str, data: ImageSet, held_out_fraction: float, steps: int, seed: int, cache_dir: str,
+               judges: Path) -> Judge:
     collection = COLLECTIONS[name]
     train, held_out = split_real(data, held_out_fraction, seed)
+    tag = f"{name}-{collection.size}px-seed{seed}-{steps}steps-{held_out_fraction:g}"
     class_judge = class_accuracy = None
     if train.labelled:
-        class_judge = train_classifier(train.images, train.labels, train.class_names, steps=steps, seed=seed,
-                                       source=data.source, progress=False)
-        class_accuracy = accuracy(class_judge, held_out.images, held_out.labels)
+        class_judge, class_accuracy = cached_classifier(judges / f"classes-{tag}.safetensors", lambda: (
+            judge := train_classifier(train.images, train.labels, train.class_names, steps=steps, seed=seed,
+                                      source=data.source, progress=False),
+            accuracy(judge, held_out.images, held_out.labels)))
     if collection.judge_source:
         other = load_images(DataConfig(source=collection.judge_source, size=collection.size,
                                        classes=collection.judge_classes, cache_dir=cache_dir), progress=False)
-        features, feature_accuracy = fitted_classifier(other, steps, seed)
+        features, feature_accuracy = cached_classifier(judges / f"features-{tag}.safetensors",
+                                                       lambda: fitted_classifier(other, steps, seed))
     else:
         features, feature_accuracy = class_judge, class_accuracy
     network = DomainFeatures(features)
@@ -210,9 +226,9 @@ def model_images(trainer: Trainer, judge: Judge, seed: int) -> tuple[torch.Tenso
 
 
 def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grids: Path, tag: str,
-                      seed: int, log) -> list[dict]:
-    """Train until each budget of process CPU minutes is spent; score and save a grid at each."""
-    rows, cpu = [], 0.0
+                      seed: int, log, rows: list | None = None, save=lambda: None) -> list[dict]:
+    """Train until each budget of process CPU minutes is spent; score, save a grid and ``save()`` at each."""
+    rows, cpu = ([] if rows is None else rows), 0.0
     for budget in sorted(budgets):
         started = time.process_time()
         while cpu + (time.process_time() - started) < budget * 60:
@@ -225,15 +241,16 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
         upscale(make_grid(trainer.sample_grid(), columns=8)).save(grid)
         row["grid"] = str(grid)
         rows.append(row)
+        save()
         log(f"  {tag} {budget:g} CPU-min: step {trainer.step}, KID {row['kid']:.4f}, recall {row['recall']:.3f}, "
             f"coverage {row['coverage']:.3f}" + (f", class accuracy {row['class_mean']['accuracy']:.3f}, within-class "
                                                  f"recall {row['class_mean']['recall']:.3f}" if "class_mean" in row else ""))
     return rows
 
 
-def run_collection(name: str, recipes: dict[str, dict], args, log) -> dict:
+def run_collection(name: str, recipes: dict[str, dict], args, log, save) -> dict:
     data = load_collection(name, args.cache_dir)
-    judge = make_judge(name, data, args.held_out, args.judge_steps, args.seed, args.cache_dir)
+    judge = make_judge(name, data, args.held_out, args.judge_steps, args.seed, args.cache_dir, args.out / "judges")
     log(f"[{name}] {len(judge.train)} training / {len(judge.held_out)} held-out images at {COLLECTIONS[name].size} px; "
         f"features: {judge.network.name}, trained on {judge.network.classifier.info.source or name} "
         f"(held-out accuracy {judge.feature_accuracy:.3f})" + ("" if judge.class_accuracy is None else
@@ -252,8 +269,9 @@ def run_collection(name: str, recipes: dict[str, dict], args, log) -> dict:
         run_path = args.out / "runs" / f"{name}-{recipe}"
         run_path.mkdir(parents=True, exist_ok=True)
         trainer = Trainer(config, RunDir(run_path), judge.train, progress=False)
-        result["recipes"][recipe] = {"overrides": overrides, "rows": train_for_budgets(
-            trainer, judge, args.budgets, args.out / "grids", f"{name}-{recipe}", args.seed, log)}
+        result["recipes"][recipe] = {"overrides": overrides, "rows": []}
+        train_for_budgets(trainer, judge, args.budgets, args.out / "grids", f"{name}-{recipe}", args.seed, log,
+                          result["recipes"][recipe]["rows"], lambda: save(result))
     return result
 
 
@@ -282,12 +300,13 @@ def main() -> None:
         parser.error(f"unknown recipe {unknown[0]!r}; known: {', '.join(recipes)} (define one with --recipe)")
     if args.quick:
         args.budgets, args.judge_steps = [0.05, 0.1], 60
-    (args.out / "grids").mkdir(parents=True, exist_ok=True)
+    for folder in ("grids", "judges"):
+        (args.out / folder).mkdir(parents=True, exist_ok=True)
     if not args.report_only:
         for name in args.collections:
-            result = run_collection(name, {r: recipes[r] for r in chosen}, args, lambda line: print(line, flush=True))
             path = args.out / f"results-{name}-{'-'.join(chosen)}.json"
-            path.write_text(json.dumps(result, indent=1) + "\n")
+            run_collection(name, {r: recipes[r] for r in chosen}, args, lambda line: print(line, flush=True),
+                           lambda result: path.write_text(json.dumps(result, indent=1) + "\n"))
     results = [json.loads(p.read_text()) for p in sorted(args.out.glob("results-*.json"))]
     print_tables(results)
     print(f"wrote {plot(results, args.out / 'quality.png')}")

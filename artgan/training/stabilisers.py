@@ -7,7 +7,8 @@ what it carries between steps into the checkpoint, so a resumed run matches an u
 Hook points, in loop order: ``before_iteration(step)``; in D's step ``replay`` (which fakes D
 sees), ``discriminator_input`` (what every image looks like to D, also in G's step) and
 ``penalties`` (extra D loss terms), ``after_discriminator_step`` (sees the variant's statistics, may
-add its own); ``after_generator_step``; ``sampling_generator`` for grids.
+add its own); in G's step ``generator_penalties`` (extra G loss terms, given the noise);
+``after_generator_step``; ``sampling_generator`` for grids.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Stabiliser:
     def discriminator_input(self, images: torch.Tensor) -> torch.Tensor: return images
     def penalties(self, D, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]: return {}
     def after_discriminator_step(self, stats: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]: return {}
+    def generator_penalties(self, fake: torch.Tensor, z: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]: return {}
     def after_generator_step(self) -> None: ...
     def sampling_generator(self) -> nn.Module | None: return None
 
@@ -194,6 +196,28 @@ class R1(Stabiliser):
         return {"r1_penalty": self.t.r1 / 2 * r1_penalty(D, real, labels)}
 
 
+class ModeSeeking(Stabiliser):
+    """--mode-seeking LAMBDA: lambda / (ratio + eps), where ratio is the mean over pairs of one class of
+    |G(z1, c) - G(z2, c)|_1 / |z1 - z2|_1 (Mao et al. 2019, Mode Seeking GANs for Diverse Image Synthesis).
+
+    why: a conditional G can satisfy D with one image per class (the label alone says what to draw),
+    and nothing in the adversarial loss asks different noise to give different images. Unconditional
+    models count every pair as one class."""
+
+    enabled = staticmethod(lambda t: t.mode_seeking > 0)
+
+    def generator_penalties(self, fake, z, labels):
+        n = len(fake)
+        same = torch.ones(n, n, dtype=torch.bool, device=fake.device) if labels is None else labels[:, None] == labels[None, :]
+        pairs = torch.triu(same, diagonal=1)
+        if not pairs.any():
+            return {}
+        images = torch.cdist(fake.float().flatten(1), fake.float().flatten(1), p=1) / fake[0].numel()
+        noise = torch.cdist(z.float().flatten(1), z.float().flatten(1), p=1) / z[0].numel()
+        ratio = (images[pairs] / noise[pairs].clamp_min(1e-8)).mean()
+        return {"mode_seeking": self.trainer.config.train.mode_seeking / (ratio + 1e-5)}
+
+
 class EMAGenerator(Stabiliser):
     """--ema: an exponential moving average of G's weights, which samples better than G itself
     (Yazıcı et al. 2019; Karras et al.). It draws the grids and is saved as ``generator_ema``.
@@ -230,7 +254,7 @@ class EMAGenerator(Stabiliser):
 
 
 # Order matters where hooks compose: D's inputs are augmented first, then noised.
-STABILISERS: list[type[Stabiliser]] = [DiffAugment, InstanceNoise, ExperienceReplay, R1, EMAGenerator]
+STABILISERS: list[type[Stabiliser]] = [DiffAugment, InstanceNoise, ExperienceReplay, R1, ModeSeeking, EMAGenerator]
 
 
 class Stabilisers:
@@ -258,6 +282,12 @@ class Stabilisers:
         if all(type(s).discriminator_input is Stabiliser.discriminator_input for s in self.active):
             return D
         return lambda images, *args, **kwargs: D(self.discriminator_input(images), *args, **kwargs)
+
+    def generator_penalties(self, fake, z, labels) -> dict[str, torch.Tensor]:
+        terms: dict[str, torch.Tensor] = {}
+        for s in self.active:
+            terms.update(s.generator_penalties(fake, z, labels))
+        return terms
 
     @property
     def penalises_input_gradients(self) -> bool:

@@ -85,7 +85,7 @@ class Trainer:
         self.fixed_z = torch.randn(t.grid_size, config.model.latent_dim, generator=self.noise, device=self.device)
         self.fixed_labels = fixed_labels(t.grid_size, data.num_classes).to(self.device) if self.variant.conditional else None
         self.step = 0
-        self.kept_fake = None  # (fake, labels) of D's last step, for G's next step
+        self.kept_fake = None  # (fake, labels, z) of D's last step, for G's next step
         self.total_steps = total_steps(config, len(data))
         self.images_per_step = t.batch * t.n_critic
         self.log = MetricsLog(run.path) if self.ranks.main else NullLog()  # rank 0 alone writes the run
@@ -120,7 +120,7 @@ class Trainer:
         with self.precision.autocast():
             with torch.set_grad_enabled(keep_fake):  # G_train: under DDP, G's gradients sync in G's step
                 fake = (self.G_train if keep_fake else self.G)(z, fake_labels)
-            self.kept_fake = (fake, fake_labels) if keep_fake else None
+            self.kept_fake = (fake, fake_labels, z) if keep_fake else None
             shown, shown_labels = self.stabilisers.replay(fake.detach(), fake_labels)
             loss, stats = self.variant.discriminator_loss(self.D_view, real, real_labels, shown, shown_labels)
             for name, term in self.stabilisers.penalties(self.D_view, real, real_labels).items():
@@ -139,8 +139,11 @@ class Trainer:
                 z, labels = self.latent(self.config.train.batch)
                 fake = self.G_train(z, labels)
             else:
-                fake, labels = kept
+                fake, labels, z = kept
             loss, stats = self.variant.generator_loss(self.D_view_for_g, fake, labels)
+            for name, term in self.stabilisers.generator_penalties(fake, z, labels).items():
+                loss = loss + term
+                stats[name] = term.detach()
         self.precision.backward_and_step(loss, self.opt_g, self.guard.before_step)
         self.D.requires_grad_(True)
         self.stabilisers.after_generator_step()

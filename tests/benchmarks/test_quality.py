@@ -22,7 +22,7 @@ def digits_judge(tmp_path_factory):
     torch.set_num_threads(1)
     cache = str(tmp_path_factory.mktemp("cache"))
     data = load_images(DataConfig(source="sklearn:digits", size=16, cache_dir=cache), progress=False)
-    return quality.make_judge("digits", data, 0.3, 150, 0, cache), cache
+    return quality.make_judge("digits", data, 0.3, 150, 0, cache, tmp_path_factory.mktemp("judges")), cache
 
 
 def test_the_ceiling_beats_both_floors_and_class_accuracy_is_not_variety(digits_judge):

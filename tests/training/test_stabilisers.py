@@ -85,6 +85,19 @@ def test_r1_adds_gamma_over_two_times_the_gradient_norm(tmp_path):
     assert "r1_penalty" in trainer.discriminator_step()
 
 
+def test_mode_seeking_punishes_one_image_per_class_and_only_compares_pairs_of_one_class(tmp_path):
+    trainer = trainer_for(tmp_path, model={"name": "cdcgan"}, mode_seeking=2.0)
+    z, labels = torch.randn(8, 16), torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    varied = torch.rand(8, 1, 16, 16)
+    per_class = varied[::2].repeat_interleave(2, 0)  # each class's pair identical, classes differ
+    term = trainer.stabilisers.generator_penalties
+    assert term(per_class, z, labels)["mode_seeking"] > 1000 * term(varied, z, labels)["mode_seeking"]
+    assert term(per_class, z, None)["mode_seeking"] < 10 * term(varied, z, None)["mode_seeking"]  # across classes: varied
+    pair = (varied[0] - varied[1]).abs().mean() / (z[0] - z[1]).abs().mean()
+    assert term(varied[:2], z[:2], labels[:2])["mode_seeking"].item() == pytest.approx(2.0 / (pair.item() + 1e-5), rel=1e-4)
+    assert "mode_seeking" in trainer.train_step()
+
+
 def test_ema_generator_averages_g_and_is_what_generate_loads(tmp_path):
     trainer = trainer_for(tmp_path, ema=True, ema_decay=0.5, steps=3)
     before = copy.deepcopy(trainer.stabilisers.sampling_generator())
@@ -104,7 +117,7 @@ def test_ema_generator_averages_g_and_is_what_generate_loads(tmp_path):
 
 def test_everything_on_resumes_exactly(tmp_path):
     tricks = dict(ema=True, replay=0.5, replay_size=40, lr_step=3, diffaug=True, instance_noise=0.2,
-                  r1=1.0, label_smoothing=0.2, label_flip=0.1)
+                  r1=1.0, label_smoothing=0.2, label_flip=0.1, mode_seeking=1.0)
 
     overrides = tiny_overrides(tmp_path, steps=8, **tricks)
     overrides["model"]["name"] = "acgan"

@@ -92,6 +92,8 @@ class ModelConfig:
 class TrainConfig:
     steps: int = option(3000, "generator updates to train for (ignored when --epochs is set)")
     epochs: float = option(0.0, "passes over the data set seen by D; overrides --steps when > 0")
+    time: str = option("", "train for this much wall-clock time, e.g. 20m, 1h30m, 90s (a bare number is minutes); "
+                           "overrides --steps and --epochs; --resume continues the same clock")
     batch: int = option(64, "images per batch")
     lr_g: float = option(2e-4, "generator learning rate")
     lr_d: float = option(2e-4, "discriminator learning rate")

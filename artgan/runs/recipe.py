@@ -17,7 +17,7 @@ from artgan.runs.run_dir import RunDir
 from artgan.variants import get_variant
 
 # Options a resumed run may change: how long and how it reports, not what it computes.
-RESUMABLE_CHANGES = {("train", k) for k in ("steps", "epochs", "sample_every", "log_every",
+RESUMABLE_CHANGES = {("train", k) for k in ("steps", "epochs", "time", "sample_every", "log_every",
                                             "checkpoint_every", "keep_checkpoints", "device")}
 
 

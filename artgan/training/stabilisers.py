@@ -56,7 +56,8 @@ class Stabiliser:
     def discriminator_input(self, images: torch.Tensor) -> torch.Tensor: return images
     def penalties(self, D, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]: return {}
     def after_discriminator_step(self, stats: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]: return {}
-    def generator_penalties(self, fake: torch.Tensor, z: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]: return {}
+    def generator_penalties(self, fake: torch.Tensor, z: torch.Tensor,
+                            labels: torch.Tensor | None) -> dict[str, torch.Tensor]: return {}
     def after_generator_step(self) -> None: ...
     def sampling_generator(self) -> nn.Module | None: return None
 
@@ -215,7 +216,7 @@ class ModeSeeking(Stabiliser):
         images = torch.cdist(fake.float().flatten(1), fake.float().flatten(1), p=1) / fake[0].numel()
         noise = torch.cdist(z.float().flatten(1), z.float().flatten(1), p=1) / z[0].numel()
         ratio = (images[pairs] / noise[pairs].clamp_min(1e-8)).mean()
-        return {"mode_seeking": self.trainer.config.train.mode_seeking / (ratio + 1e-5)}
+        return {"mode_seeking": self.t.mode_seeking / (ratio + 1e-5)}
 
 
 class EMAGenerator(Stabiliser):

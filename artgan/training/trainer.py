@@ -36,6 +36,7 @@ from artgan.training.precision import Precision
 from artgan.runs.run_dir import RunDir
 from artgan.training.sampler import BatchSampler
 from artgan.training.stabilisers import RunFacts, Stabilisers
+from artgan.training.time_budget import TrainingClock
 from artgan.variants import get_variant
 from artgan.variants.base import DISCRIMINATOR_OUTPUTS, match_parameter_layouts
 from artgan.visual.grid import make_grid, upscale
@@ -45,12 +46,24 @@ from artgan.visual.grid import save_timelapse
 GRID_COLUMNS = 8
 
 
+# --time: no step limit; the clock stops the run (a bound instead of None keeps step counts integers).
+UNTIL_TIME_IS_UP = 10 ** 12
+
+
 def total_steps(config: Config, num_images: int) -> int:
-    """--epochs counts passes over the data by D (n_critic real batches per step), else --steps."""
+    """--time trains until its clock runs out; --epochs counts passes over the data by D (n_critic
+    real batches per step); else --steps."""
     t = config.train
+    if t.time:
+        return UNTIL_TIME_IS_UP
     if t.epochs > 0:
         return max(1, math.ceil(t.epochs * num_images / (t.batch * t.n_critic)))
     return t.steps
+
+
+def time_left(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}" if minutes >= 60 else f"{minutes}:{seconds:02d}"
 
 
 def fixed_labels(n: int, num_classes: int) -> torch.Tensor:
@@ -87,6 +100,7 @@ class Trainer:
         self.step = 0
         self.kept_fake = None  # (fake, labels, z) of D's last step, for G's next step
         self.total_steps = total_steps(config, len(data))
+        self.clock = TrainingClock(t.time, t.log_every)
         self.images_per_step = t.batch * t.n_critic
         self.log = MetricsLog(run.path) if self.ranks.main else NullLog()  # rank 0 alone writes the run
         # NaN/inf/exploding values are caught before they are saved, and
@@ -166,21 +180,23 @@ class Trainer:
 
     def fit(self) -> RunDir:
         t = self.config.train
-        bar = tqdm(total=self.total_steps, initial=self.step, desc=f"training {self.config.model.name}",
-                   unit="step", disable=not self.progress, dynamic_ncols=True)
+        bar = tqdm(total=None if self.clock.budget else self.total_steps, initial=self.step, unit="step",
+                   desc=f"training {self.config.model.name}", disable=not self.progress, dynamic_ncols=True)
         if self.progress:
             tqdm.write(f"artgan: training in {self.speed.describe()}", file=sys.stderr)
+        self.clock.start()
         last_time, last_step = time.perf_counter(), self.step
         try:
             self.interrupts.install()
             if t.on_divergence == "rollback" and self.run.latest_checkpoint() is None:
                 self.guard.remember_start(self.state_dict())
-            while self.step < self.total_steps:
+            done = False
+            while self.step < self.total_steps and not done:
                 stats = self.train_step()
                 self.guard.watch_losses(stats)
                 self.step += 1
                 bar.update(1)
-                done = self.step == self.total_steps
+                done = self.step == self.total_steps or self.clock.up(self.step)
                 boundary = done or self.interrupts.pending or any(self.step % n == 0 for n in (t.log_every, t.sample_every, t.checkpoint_every))
                 if boundary:  # the guard costs a host sync, so it is asked only where something is written
                     if self.guard.diverged():
@@ -251,7 +267,8 @@ class Trainer:
             tqdm.write(f"artgan: warning: step {self.step}: {symptom.what}; {symptom.advice}", file=sys.stderr)
         shown = {k: f"{v:.3f}" for k, v in row.items() if k in ("loss_d", "loss_g", *DISCRIMINATOR_OUTPUTS)}
         health = {"health": ", ".join(s.key for s in symptoms)} if symptoms else {}
-        bar.set_postfix(shown | {"img/s": f"{images_per_second:.0f}"} | health, refresh=False)
+        left = {"left": time_left(self.clock.left())} if self.clock.budget else {}
+        bar.set_postfix(shown | {"img/s": f"{images_per_second:.0f}"} | left | health, refresh=False)
 
     # --- artefacts -------------------------------------------------------------------------------
 
@@ -284,6 +301,7 @@ class Trainer:
     def state_dict(self) -> dict:
         state = {
             "step": self.step,
+            **self.clock.state_dict(),
             "generator": self.G.state_dict(),
             "discriminator": self.D.state_dict(),
             "optimizer_g": self.opt_g.state_dict(),
@@ -303,6 +321,7 @@ class Trainer:
 
     def load_state_dict(self, state: dict) -> None:
         self.step = state["step"]
+        self.clock.load_state_dict(state)
         self.G.load_state_dict(state["generator"])
         self.D.load_state_dict(state["discriminator"])
         self.opt_g.load_state_dict(state["optimizer_g"])

@@ -1,0 +1,57 @@
+"""--time: training stops when its wall-clock budget is spent, and a resumed run spends only what is left."""
+
+import pytest
+import torch
+
+from artgan.config import build_config
+from artgan.errors import ArtganError
+from artgan.runs.checkpoint import load_checkpoint
+from artgan.training import prepare_run
+from artgan.training.time_budget import parse_duration
+from tests.conftest import tiny_overrides
+
+
+def test_durations_read_as_artists_write_them():
+    assert parse_duration("20m") == 1200 and parse_duration("1h30m") == 5400 and parse_duration("90s") == 90
+    assert parse_duration("1.5h") == 5400 and parse_duration("2") == 120
+    for bad in ("soon", "10 minutes", "0m", "m"):
+        with pytest.raises(ArtganError, match="--time"):
+            parse_duration(bad)
+
+
+def trainer(tmp_path, name, resume=False, **train):
+    torch.set_num_threads(1)
+    overrides = tiny_overrides(tmp_path, log_every=1, checkpoint_every=4, sample_every=100, **train)
+    run, _ = prepare_run(build_config(overrides), tmp_path / name, resume, progress=False)
+    run.clock.now = lambda: run.step * 0.5  # a scripted clock: every step takes half a second
+    return run
+
+
+def test_time_stops_the_run_when_spent_and_a_resume_spends_only_what_is_left(tmp_path):
+    straight = trainer(tmp_path, "straight", time="4s")
+    straight.fit()
+    assert straight.step == 8  # 8 steps x 0.5 s
+    assert load_checkpoint(straight.run.latest_checkpoint(), only="seconds_trained") == pytest.approx(4.0)
+
+    interrupted = trainer(tmp_path, "resumed", time="4s")
+    interrupted.clock.start()
+    for _ in range(4):  # stopped after 2 of its 4 seconds
+        interrupted.train_step()
+        interrupted.step += 1
+    interrupted.save_checkpoint()
+    resumed = trainer(tmp_path, "resumed", resume=True, time="4s")
+    assert resumed.clock.seconds() == pytest.approx(2.0)
+    resumed.fit()
+    assert resumed.step == 8
+    a, b = load_checkpoint(straight.run.latest_checkpoint()), load_checkpoint(resumed.run.latest_checkpoint())
+    for key in a["generator"]:
+        assert torch.equal(a["generator"][key], b["generator"][key]), f"generator.{key} differs after resume"
+
+
+def test_a_real_clock_stops_a_run_that_has_steps_to_spare(tmp_path):
+    torch.set_num_threads(1)
+    overrides = tiny_overrides(tmp_path, steps=10 ** 6, time="1s", log_every=1, checkpoint_every=10 ** 6)
+    run, _ = prepare_run(build_config(overrides), tmp_path / "run", False, progress=False)
+    run.fit()
+    spent = load_checkpoint(run.run.latest_checkpoint(), only="seconds_trained")
+    assert 1.0 <= spent < 30 and 0 < run.step < 10 ** 6

@@ -4,8 +4,8 @@ CPU flags alone mislead. On an AVX-512-BF16 CPU bf16 steps are 2x fp32 while the
 and slower than fp32 while other processes share them; on AVX2 bf16 is emulated and 3-100x
 slower; two threads on two busy cores can lose to one (benchmarks/README.md). So each setting
 left on ``auto`` is decided by timing a few training steps (one D and one G update) of each
-candidate on throwaway copies of the run's networks, greedily: precision, then layout, then
-threads. The global random state is restored afterwards, so a measured run trains exactly as a
+candidate on throwaway copies of the run's networks, greedily: threads, then precision, then
+layout. The global random state is restored afterwards, so a measured run trains exactly as a
 pinned one with the same settings. The choice is written to run.json and a resumed run reuses
 it instead of measuring again: the same arithmetic as the interrupted run, so resume stays
 bit-identical.
@@ -30,6 +30,7 @@ from artgan.variants import get_variant
 LAYOUTS = {"channels-last": torch.channels_last, "contiguous": torch.contiguous_format}
 TIMED_STEPS = 2  # after one warm-up step (oneDNN builds its kernels at the first call); the fastest counts
 SLOW_STEP_SECONDS = 0.25  # a warm-up slower than this is followed by one timed step: calibration stays a few seconds
+CLEAR_LOSS = 4.0  # a candidate whose warm-up step is this many times the fastest timed step so far is not timed
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,10 @@ def choose_speed(config: Config, device: torch.device, data: ImageSet, single_pr
     start = Candidate(resolve_precision(t.precision, device),
                       "channels-last" if t.memory_format == "auto" else t.memory_format,
                       t.threads or torch.get_num_threads())
-    options = {
+    options = {  # threads first: on busy cores every step with too many threads is slow to measure
+        "threads": thread_counts() if t.threads == 0 and device.type == "cpu" else (start.threads,),
         "precision": native_precisions(device) if t.precision == "auto" else (start.precision,),
         "memory_format": tuple(LAYOUTS) if t.memory_format == "auto" else (start.memory_format,),
-        "threads": thread_counts() if t.threads == 0 and device.type == "cpu" else (start.threads,),
     }
     emulated = start.precision in ("bf16", "mixed") and bf16_is_emulated(device)
     open_choices = any(len(values) > 1 for values in options.values())
@@ -143,6 +144,7 @@ class StepBench:
             self.G, self.D = self.variant.build_generator(), self.variant.build_discriminator()
         self.real = to_float(data.images[:self.batch])
         self.real_labels = data.labels[:self.batch].to(device) if data.labels is not None else None
+        self.fastest = float("inf")  # seconds of the fastest timed step so far
 
     def own_randomness(self):
         """Whatever the measuring draws, the run's global random state is as it was before."""
@@ -158,8 +160,11 @@ class StepBench:
         real = self.real.to(self.device).contiguous(memory_format=layout)
         with self.own_randomness():
             warm_up = self.timed_step(G, D, opt_g, opt_d, precision, real)
+            if warm_up > CLEAR_LOSS * self.fastest:  # lost already, warm-up and all: not worth timing again
+                return self.batch / warm_up
             repeats = TIMED_STEPS if warm_up < SLOW_STEP_SECONDS else 1
             best = min(self.timed_step(G, D, opt_g, opt_d, precision, real) for _ in range(repeats))
+        self.fastest = min(self.fastest, best)
         return self.batch / best
 
     def timed_step(self, *args) -> float:

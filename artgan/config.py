@@ -99,7 +99,7 @@ class TrainConfig:
     lr_d: float = option(2e-4, "discriminator learning rate")
     beta1: float = option(0.5, "Adam beta1")
     beta2: float = option(0.999, "Adam beta2")
-    optimizer: str = option("adam", "optimiser for G and D", choices=("adam", "rmsprop"))
+    optimizer: str = option("adam", "optimizer for G and D", choices=("adam", "rmsprop"))
     n_critic: int = option(1, "discriminator steps per generator step")
     g_steps: int = option(1, "generator steps per iteration (the third report used 2)")
     seed: int = option(0, "random seed: same seed, same run")

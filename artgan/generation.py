@@ -1,7 +1,7 @@
 """Load a trained generator from a run directory and sample from it.
 
 Only the generator's tensors are read from the checkpoint (safetensors loads lazily), so
-sampling does not pay for the discriminator and optimiser state. ``precision="auto"`` samples in
+sampling does not pay for the discriminator and optimizer state. ``precision="auto"`` samples in
 bf16 where the run trained in bf16 or mixed (the precision its calibration measured fastest) and
 this device computes bf16 natively: about 2x fp32 on AVX-512-BF16 CPUs (benchmarks/README.md).
 """

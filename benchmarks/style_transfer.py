@@ -1,4 +1,4 @@
-"""Seconds per stylised image: AdaIN (fast) and Gatys (full), at 256 and 512 px, fp32 and bf16.
+"""Seconds per stylized image: AdaIN (fast) and Gatys (full), at 256 and 512 px, fp32 and bf16.
 
 Timings do not depend on the weights, so this runs offline with random VGG-19 weights and an
 untrained decoder: the same layers, shapes and arithmetic as with the ImageNet weights.

@@ -120,7 +120,7 @@ class Discriminator(nn.Module):
 # --- the textbook's loop -------------------------------------------------------------------------
 
 class TextbookDCGAN:
-    """The state of ``main.py`` (networks, optimisers, data loader), trained ``iters`` at a time."""
+    """The state of ``main.py`` (networks, optimizers, data loader), trained ``iters`` at a time."""
 
     def __init__(self, dataroot: str | Path, size: int = 64, batch_size: int = 64, workers: int = 2,
                  nz: int = 100, ngf: int = 64, ndf: int = 64, seed: int = 0):

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from artgan.app.views import compare, explore, find, generate, judge, monitor, stylise, train
+from artgan.app.views import compare, explore, find, generate, judge, monitor, stylize, train
 
 st.set_page_config(page_title="artgan", page_icon=":material/palette:", layout="wide")
 
 PAGES = [
     st.Page(generate.render, title="Generate", icon=":material/image:", url_path="generate", default=True),
     st.Page(explore.render, title="Explore", icon=":material/explore:", url_path="explore"),
-    st.Page(stylise.render, title="Stylise", icon=":material/brush:", url_path="stylise"),
+    st.Page(stylize.render, title="Stylize", icon=":material/brush:", url_path="stylize"),
     st.Page(train.render, title="Train", icon=":material/model_training:", url_path="train"),
     st.Page(monitor.render, title="Runs", icon=":material/monitoring:", url_path="runs"),
     st.Page(compare.render, title="Compare", icon=":material/compare:", url_path="compare"),

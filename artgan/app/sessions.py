@@ -30,7 +30,7 @@ def gallery() -> list[GalleryImage]:
 
 
 def add_to_gallery(images: list[GalleryImage]) -> None:
-    """Remember generated images (e.g. to stylise them), dropping ones already held by caption."""
+    """Remember generated images (e.g. to stylize them), dropping ones already held by caption."""
     captions = {item.caption for item in images}
     kept = [item for item in gallery() if item.caption not in captions]
     st.session_state[GALLERY_KEY] = (list(images) + kept)[:GALLERY_LIMIT]

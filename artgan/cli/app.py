@@ -9,7 +9,7 @@ from artgan.cli.arguments import HelpFormatter
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "app", help="open the web app: train, watch, generate, explore and stylise art",
+        "app", help="open the web app: train, watch, generate, explore and stylize art",
         description="Serve the artgan web app (Streamlit) for the runs under a folder. "
                     "Needs the app extra: pip install -e '.[app]'.",
         formatter_class=HelpFormatter,

@@ -28,7 +28,7 @@ def add_parser(subparsers) -> None:
     train.add_argument("--out", metavar="FILE", help="decoder file (default: where stylize --fast looks, "
                                                      "$ARTGAN_ADAIN_DECODER or ~/.cache/artgan/weights/adain_decoder.safetensors)")
     train.add_argument("--size", type=int, default=128, help="training crop side: 16, 32, 64, 128 or 256")
-    train.add_argument("--steps", type=int, default=defaults.steps, help="optimiser steps")
+    train.add_argument("--steps", type=int, default=defaults.steps, help="optimizer steps")
     train.add_argument("--batch", type=int, default=defaults.batch, help="content/style pairs per step")
     train.add_argument("--lr", type=float, default=defaults.lr, help="Adam learning rate")
     train.add_argument("--style-weight", type=float, default=defaults.style_weight, help="weight of the style (moment) loss")

@@ -14,8 +14,8 @@ def add_parser(subparsers) -> None:
 
     defaults = GatysSettings()
     parser = subparsers.add_parser(
-        "stylize", help="neural style transfer: a photo (or GAN sample) painted in an artwork's style",
-        description="Neural style transfer with VGG-19. full mode optimises the image (Gatys et al. 2016): "
+        "stylize", aliases=["stylise"], help="neural style transfer: a photo (or GAN sample) painted in an artwork's style",
+        description="Neural style transfer with VGG-19. full mode optimizes the image (Gatys et al. 2016): "
                     "best quality, seconds per step on CPU. fast mode is one pass of AdaIN (Huang & Belongie "
                     "2017) through a decoder trained once with `artgan style train-decoder`.",
         formatter_class=HelpFormatter,
@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("styles", metavar="STYLE", nargs="+", help=f"the style: {SOURCE_HELP}; several are blended")
     parser.add_argument("-o", "--out", metavar="FILE.png", default="stylized.png", help="output PNG")
     parser.add_argument("--mode", choices=("full", "fast"), default="full",
-                        help="full: Gatys optimisation; fast: AdaIN feed-forward (needs a trained decoder)")
+                        help="full: Gatys optimization; fast: AdaIN feed-forward (needs a trained decoder)")
     parser.add_argument("--fast", dest="mode", action="store_const", const="fast", default=argparse.SUPPRESS,
                         help="same as --mode fast")
     parser.add_argument("--size", type=int, default=256, help="longer side of the output in pixels")
@@ -36,7 +36,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--content-weight", type=float, default=defaults.content_weight, help="weight of the conv4_2 content loss (full)")
     parser.add_argument("--style-weight", type=float, default=defaults.style_weight, help="weight of the conv1_1..conv5_1 Gram loss (full)")
     parser.add_argument("--tv-weight", type=float, default=defaults.tv_weight, help="weight of the total-variation smoothness loss (full)")
-    parser.add_argument("--optimizer", choices=("lbfgs", "adam"), default=defaults.optimizer, help="optimiser of the pixels (full)")
+    parser.add_argument("--optimizer", choices=("lbfgs", "adam"), default=defaults.optimizer, help="optimizer of the pixels (full)")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam's step size on pixels in [0, 1] (full, adam)")
     parser.add_argument("--init", choices=("content", "noise"), default=defaults.init, help="starting image (full)")
     parser.add_argument("--scales", type=int, default=defaults.scales,

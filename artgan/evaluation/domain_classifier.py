@@ -81,7 +81,7 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor | None, class_na
                           class_names if task == "classes" else None, source, width)
     torch.manual_seed(seed)
     model = DomainClassifier(info)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
     model.train()
     for _ in tqdm(range(steps), desc="training the domain classifier", unit="step", disable=not progress, leave=False):
@@ -92,9 +92,9 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor | None, class_na
             x = torch.stack([torch.rot90(image, int(k), dims=(1, 2)) for image, k in zip(x, turn)])
             y = turn
         loss = F.cross_entropy(model(x)[1], y)
-        optimiser.zero_grad(set_to_none=True)
+        optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimiser.step()
+        optimizer.step()
     return model.eval().requires_grad_(False)
 
 

@@ -1,7 +1,7 @@
 """Checkpoints: tensors in safetensors, structure in JSON, written atomically, last K kept.
 
 No pickle anywhere, so loading a checkpoint from a stranger cannot execute code. A nested state
-(model and optimiser state dicts, RNG states, step counters) is split into a flat dict of tensors
+(model and optimizer state dicts, RNG states, step counters) is split into a flat dict of tensors
 and a JSON skeleton that says where each tensor goes back.
 
 Each top-level part (``generator``, ``optimizer_d``, ...) carries a sha256 of its tensors and
@@ -43,7 +43,7 @@ def flatten_state(state: Any, tensors: dict[str, torch.Tensor], prefix: str = ""
     if isinstance(state, dict):
         if all(isinstance(k, str) for k in state):
             return {k: flatten_state(v, tensors, f"{prefix}/{k}") for k, v in state.items()}
-        # Optimiser states use integer keys, which JSON objects cannot hold.
+        # Optimizer states use integer keys, which JSON objects cannot hold.
         return {"__items__": [[k, flatten_state(v, tensors, f"{prefix}/{k}")] for k, v in state.items()]}
     if isinstance(state, tuple):
         return {"__tuple__": [flatten_state(v, tensors, f"{prefix}/{i}") for i, v in enumerate(state)]}

@@ -1,7 +1,7 @@
 """Neural style transfer: paint a photo (or a GAN sample) in the style of an artwork.
 
 Two ways, one VGG-19 (``vgg.py``, torchvision-compatible weights, no torchvision):
-- ``full``: Gatys et al. (2016) optimise the image itself (``gatys.py``); best quality, slow.
+- ``full``: Gatys et al. (2016) optimize the image itself (``gatys.py``); best quality, slow.
 - ``fast``: AdaIN (Huang & Belongie 2017), one forward pass through a decoder trained once with
   ``artgan style train-decoder`` (``adain.py``, ``train_decoder.py``); interactive.
 
@@ -28,7 +28,7 @@ def stylize(content: Image.Image, style: Image.Image, mode: str = "fast", steps:
     """``content`` painted in ``style``'s style, ``size`` px on its longer side.
 
     ``mode``: ``"fast"`` (AdaIN; needs the decoder trained by ``artgan style train-decoder``) or
-    ``"full"`` (Gatys optimisation, ``steps`` L-BFGS steps). ``strength``: how much style (0 =
+    ``"full"`` (Gatys optimization, ``steps`` L-BFGS steps). ``strength``: how much style (0 =
     the content). ``progress`` is called with the fraction done. ``weights``: the VGG-19 weight
     file (default: ``$ARTGAN_VGG_WEIGHTS``, the cache, or a download). Raises ``ArtganError``
     saying what to download, or to train, when weights are missing.

@@ -74,7 +74,7 @@ class AdaIN(nn.Module):
 
     def forward(self, content: torch.Tensor, styles: list[torch.Tensor], strength: float = 1.0,
                 blend: list[float] | None = None) -> torch.Tensor:
-        """``strength`` in [0, 1] interpolates features between the content's and the stylised
+        """``strength`` in [0, 1] interpolates features between the content's and the stylized
         (eq. 14); several styles are mixed by ``blend`` weights in feature space (section 7.3)."""
         content_features = self.encode(content)
         weights = blend_weights(blend, len(styles))

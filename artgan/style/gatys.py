@@ -1,6 +1,6 @@
-"""Optimisation-based style transfer (Gatys, Ecker & Bethge, CVPR 2016).
+"""Optimization-based style transfer (Gatys, Ecker & Bethge, CVPR 2016).
 
-The output image itself is optimised so that its VGG-19 conv4_2 activations match the content
+The output image itself is optimized so that its VGG-19 conv4_2 activations match the content
 image's and its Gram matrices at conv1_1..conv5_1 match the style image's (a weighted blend of
 several styles' Grams, if given). Large outputs are made coarse to fine (Gatys et al. 2017): each
 scale starts from the previous result upsampled, so the big strokes are settled where pixels are
@@ -72,7 +72,7 @@ def gatys_transfer(vgg: VGG19Features, content: torch.Tensor, styles: list[torch
                    progress: Callable[[float], None] | None = None, show_bar: bool = True,
                    autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
                    ) -> tuple[torch.Tensor, list[LossRecord]]:
-    """Stylise ``content`` (1, 3, H, W in [0, 1]) with ``styles``; returns the image and the losses.
+    """Stylize ``content`` (1, 3, H, W in [0, 1]) with ``styles``; returns the image and the losses.
 
     ``strength`` multiplies the style weight (0 gives back the content image).
     """
@@ -94,7 +94,7 @@ def gatys_transfer(vgg: VGG19Features, content: torch.Tensor, styles: list[torch
         with torch.no_grad(), autocast():
             content_target = vgg(target, CONTENT_LAYERS)[CONTENT_LAYERS[0]].float()
         grams = blended_style_grams(vgg, styles, settings.style_blend, long_side, autocast)
-        image = optimise_scale(vgg, image, content_target, grams, settings, strength, history, autocast,
+        image = optimize_scale(vgg, image, content_target, grams, settings, strength, history, autocast,
                                on_step=lambda: step_done(bar, history[-1], next(done) / total_steps, progress))
     bar.close()
     return image.detach(), history
@@ -107,7 +107,7 @@ def initial_image(content: torch.Tensor, settings: GatysSettings) -> torch.Tenso
     return torch.rand(content.shape, generator=generator).to(content.device)
 
 
-def optimise_scale(vgg, image, content_target, grams, settings, strength, history, autocast, on_step) -> torch.Tensor:
+def optimize_scale(vgg, image, content_target, grams, settings, strength, history, autocast, on_step) -> torch.Tensor:
     """``settings.steps`` loss evaluations (one forward and backward pass each) of the image."""
     image = image.contiguous().clone().requires_grad_(True)
     lbfgs = settings.optimizer == "lbfgs"

@@ -120,7 +120,7 @@ def tensor_to_image(images: torch.Tensor) -> Image.Image:
 
 
 def preserve_color(stylized: Image.Image, content: Image.Image) -> Image.Image:
-    """Keep the content's colours, take only the luminance from the stylised image
+    """Keep the content's colours, take only the luminance from the stylized image
     (Gatys et al. 2017, "Controlling perceptual factors", luminance-only transfer)."""
     luma = stylized.convert("YCbCr").getchannel("Y")
     _, cb, cr = content.resize(stylized.size, Image.Resampling.LANCZOS).convert("YCbCr").split()

@@ -1,4 +1,4 @@
-"""The knobs of style transfer (Gatys optimisation, AdaIN decoder training), in a module without torch so that
+"""The knobs of style transfer (Gatys optimization, AdaIN decoder training), in a module without torch so that
 `artgan stylize --help` takes its defaults from here and stays instant."""
 
 from __future__ import annotations

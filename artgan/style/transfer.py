@@ -1,5 +1,5 @@
 """One entry point for both kinds of style transfer, shared by the CLI, the app and the benchmark:
-PIL images in, a PIL image (and the losses, for the optimisation) out."""
+PIL images in, a PIL image (and the losses, for the optimization) out."""
 
 from __future__ import annotations
 
@@ -25,12 +25,12 @@ MODES = ("fast", "full")
 @dataclass
 class TransferResult:
     image: Image.Image
-    losses: list[LossRecord]  # one per optimisation step (empty in fast mode)
+    losses: list[LossRecord]  # one per optimization step (empty in fast mode)
     seconds: float
 
 
 def cached_vgg(weights: str | None, pool: str = "max") -> VGG19Features:
-    """Loading 548 MB of weights takes seconds: an app stylising many images loads them once
+    """Loading 548 MB of weights takes seconds: an app stylizing many images loads them once
     (cached by the file they resolve to, so a changed $ARTGAN_VGG_WEIGHTS is seen)."""
     key = weights if weights and weights.startswith("random") else str(find_weights(weights))
     return _load_vgg(key, pool)
@@ -56,7 +56,7 @@ def transfer(content: Image.Image, styles: list[Image.Image], mode: str = "full"
              show_bar: bool = True, vgg: VGG19Features | None = None) -> TransferResult:
     """Paint ``content`` in the style of ``styles`` (blended by ``settings.style_blend``).
 
-    ``mode="fast"`` is AdaIN with a trained decoder; ``"full"`` is Gatys' optimisation.
+    ``mode="fast"`` is AdaIN with a trained decoder; ``"full"`` is Gatys' optimization.
     ``strength`` is the share of style: AdaIN's alpha in [0, 1], or a multiplier of the style weight.
     """
     import time
@@ -64,7 +64,7 @@ def transfer(content: Image.Image, styles: list[Image.Image], mode: str = "full"
     from artgan.device import resolve_device
 
     if mode not in MODES:
-        raise ArtganError(f"unknown mode {mode!r}: use fast (AdaIN, needs a trained decoder) or full (optimisation)")
+        raise ArtganError(f"unknown mode {mode!r}: use fast (AdaIN, needs a trained decoder) or full (optimization)")
     if not styles:
         raise ArtganError("give at least one style image")
     if strength < 0 or (mode == "fast" and strength > 1):

@@ -57,7 +57,7 @@ class DivergenceGuard:
             self.last[name] = value
 
     def before_step(self, optimizer: torch.optim.Optimizer) -> None:
-        """Called between backward and the optimiser step: measure (and clip) the gradient norm."""
+        """Called between backward and the optimizer step: measure (and clip) the gradient norm."""
         params = [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
         if not params:
             return

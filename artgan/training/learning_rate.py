@@ -3,7 +3,7 @@
 nanoGPT's ``get_lr(it)`` is the model: the rate is a function of the step, of the config's base
 rates (``--lr-g`` / ``--lr-d``, never written while training) and of the divergence guard's
 rollback scale (checkpointed), so a resumed run steps with exactly the rates an uninterrupted
-one would. ``Trainer.apply_learning_rates`` is the only writer of the optimisers' rates.
+one would. ``Trainer.apply_learning_rates`` is the only writer of the optimizers' rates.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ input-gradient convolutions, fp32 weight gradients, because oneDNN's bf16 weight
 on AVX-512-BF16 CPUs crawls when its threads share the cores) where the hardware has bf16
 arithmetic (``artgan.device``). Without calibration (``--no-calibrate``, torchrun) ``cpu_precision`` picks from the
 CPU flags what benchmarks/README.md measured fastest: bf16 on AMX CPUs, mixed on AVX-512-BF16
-alone, fp32 elsewhere. fp16 needs loss scaling, so it brings one GradScaler per optimiser."""
+alone, fp32 elsewhere. fp16 needs loss scaling, so it brings one GradScaler per optimizer."""
 
 from __future__ import annotations
 

@@ -224,7 +224,7 @@ class Trainer:
         return self.run
 
     def apply_learning_rates(self) -> None:
-        """The optimisers' rates for this step: the one place they are written (``learning_rate.py``)."""
+        """The optimizers' rates for this step: the one place they are written (``learning_rate.py``)."""
         lr_g, lr_d = learning_rates(self.config.train, self.step, self.guard.lr_scale)
         set_learning_rate(self.opt_g, lr_g)
         set_learning_rate(self.opt_d, lr_d)

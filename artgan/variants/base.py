@@ -1,6 +1,6 @@
 """The plug-in seam between a GAN variant and the one training loop.
 
-A variant says which networks it trains, with which optimisers, and how its two losses are
+A variant says which networks it trains, with which optimizers, and how its two losses are
 computed; the trainer owns everything else (batches, scheduling, precision, logging,
 checkpoints). This follows StyleGAN2-ADA's ``Loss`` object: the loop never asks which variant
 it is running.
@@ -68,7 +68,7 @@ class Variant:
             raise ArtganError(f"--label-smoothing and --label-flip change D's real/fake targets; model {self.name!r} "
                               f"has no such targets, so leave them at 0 (or use one of {usable})")
 
-    # --- networks and optimisers ---------------------------------------------------------------
+    # --- networks and optimizers ---------------------------------------------------------------
 
     def build_generator(self) -> nn.Module:
         m = self.config.model
@@ -126,7 +126,7 @@ def make_optimizer(module: nn.Module, kind: str, lr: float, t) -> torch.optim.Op
 
 
 def match_parameter_layouts(optimizer: torch.optim.Optimizer) -> None:
-    """Give loaded optimiser state its parameter's memory layout (channels-last convolution weights).
+    """Give loaded optimizer state its parameter's memory layout (channels-last convolution weights).
 
     Checkpoints store tensors contiguous, and torch's fused CPU Adam walks the state in the
     parameter's memory order without checking strides: a channels-last weight with contiguous

@@ -151,12 +151,12 @@ def test_explore_page_shows_the_interpolation(server, browser, tmp_path):
     screenshot(browser, "explore", tmp_path)
 
 
-def test_stylise_page_refuses_a_corrupt_upload_with_a_clear_message(server, browser, tmp_path):
-    browser.get(f"{server}/stylise")
-    WebDriverWait(browser, WAIT).until(lambda d: "Stylise" in page_text(d))
+def test_stylize_page_refuses_a_corrupt_upload_with_a_clear_message(server, browser, tmp_path):
+    browser.get(f"{server}/stylize")
+    WebDriverWait(browser, WAIT).until(lambda d: "Stylize" in page_text(d))
     if importlib.util.find_spec("artgan.style") is None:
         assert "Style transfer is not part of this artgan installation" in page_text(browser)
-        screenshot(browser, "stylise", tmp_path)
+        screenshot(browser, "stylize", tmp_path)
         return
     broken = tmp_path / "holiday.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
@@ -164,7 +164,7 @@ def test_stylise_page_refuses_a_corrupt_upload_with_a_clear_message(server, brow
     browser.find_elements(By.CSS_SELECTOR, "input[type='file']")[0].send_keys(str(broken))
     WebDriverWait(browser, WAIT).until(lambda d: "'holiday.jpg'" in page_text(d))
     assert "holiday.jpg" in page_text(browser) and "Traceback" not in page_text(browser)
-    screenshot(browser, "stylise", tmp_path)
+    screenshot(browser, "stylize", tmp_path)
 
 
 def test_runs_page_refreshes_itself_while_a_run_trains(server, browser, browser_root, tmp_path):

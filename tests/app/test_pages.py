@@ -130,7 +130,7 @@ def test_using_every_page_writes_no_file(app_runs, tmp_path, media):
         return {path: path.stat().st_mtime_ns for root in (app_runs, tmp_path) for path in root.rglob("*")}
 
     before = snapshot()
-    for name in ("generate", "explore", "stylise", "monitor"):
+    for name in ("generate", "explore", "stylize", "monitor"):
         at = page(name).run()
         assert not at.exception, name
     at = page("generate").run()

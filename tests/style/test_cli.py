@@ -65,3 +65,10 @@ def test_user_errors_are_one_clear_line(photo_files, capsys, flags, message):
     code = main(["stylize", str(photo_files["astronaut"]), str(photo_files["coffee"]), "--vgg-weights", "random",
                  "--steps", "1", "--size", "32", "--quiet", *flags])
     assert code == 2 and message in capsys.readouterr().err
+
+
+def test_the_british_spelling_is_an_alias_of_stylize():
+    from artgan.cli import build_parser
+
+    british, american = (build_parser().parse_args([name, "a.png", "b.png", "-o", "c.png"]) for name in ("stylise", "stylize"))
+    assert british.run is american.run and vars(british) == vars(american)

@@ -1,4 +1,4 @@
-"""Gatys optimisation on scikit-image's photos with random VGG weights: the losses really fall
+"""Gatys optimization on scikit-image's photos with random VGG weights: the losses really fall
 and the picture really moves toward the style."""
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def test_absurd_sizes_are_refused_before_allocating(monkeypatch):
     with pytest.raises(ArtganError, match="absurd"):
         check_size(100_000)
     with pytest.raises(ArtganError, match=r"GiB.*use a smaller --size"):
-        check_size(2048)  # about 23 GiB of activations for the optimisation
+        check_size(2048)  # about 23 GiB of activations for the optimization
     check_size(256)
 
 
@@ -56,9 +56,9 @@ def test_run_specs_parse():
     assert parse_run_spec("runs/a:grid") == ("runs/a", 0, True)
 
 
-def test_preserve_color_keeps_content_hue_and_stylised_light(photos):
+def test_preserve_color_keeps_content_hue_and_stylized_light(photos):
     content = photos["coffee"].resize((32, 24))
-    stylised = Image.new("RGB", (32, 24), (40, 200, 40))
-    kept = np.asarray(preserve_color(stylised, content), dtype=float)
-    assert abs(kept.mean() - np.asarray(stylised.convert("L"), dtype=float).mean()) < 12
-    assert kept[..., 0].mean() > kept[..., 1].mean()  # the coffee's red, not the stylised green
+    stylized = Image.new("RGB", (32, 24), (40, 200, 40))
+    kept = np.asarray(preserve_color(stylized, content), dtype=float)
+    assert abs(kept.mean() - np.asarray(stylized.convert("L"), dtype=float).mean()) < 12
+    assert kept[..., 0].mean() > kept[..., 1].mean()  # the coffee's red, not the stylized green

@@ -1,4 +1,4 @@
-"""The Stylise page: uploads checked on the page, generated images as inputs, a real (tiny) transfer."""
+"""The Stylize page: uploads checked on the page, generated images as inputs, a real (tiny) transfer."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def random_vgg(monkeypatch):
 
 def test_without_the_style_package_the_page_says_so(app_runs, monkeypatch):
     monkeypatch.setitem(sys.modules, "artgan.style", None)  # what an install without it looks like
-    at = page("stylise").run()
+    at = page("stylize").run()
     assert not at.exception and "Style transfer is not part of this artgan installation" in at.warning[0].value
 
 
@@ -44,29 +44,29 @@ def test_without_the_style_package_the_page_says_so(app_runs, monkeypatch):
     ("empty.jpg", b"", "'empty.jpg' is empty"),
 ])
 def test_bad_uploads_get_a_clear_message_on_the_page(app_runs, name, data, message):
-    at = page("stylise").run()
+    at = page("stylize").run()
     at.file_uploader(key="content_upload").upload(name, data)
     at.run()
     assert not at.exception
     assert len(at.error) == 1 and at.error[0].value.startswith(message)
-    assert at.button(key="stylise_go").disabled
+    assert at.button(key="stylize_go").disabled
 
 
-def test_full_mode_stylises_an_upload_with_a_generated_image_as_the_painting(app_runs, random_vgg, media):
-    at = page("stylise")
+def test_full_mode_stylizes_an_upload_with_a_generated_image_as_the_painting(app_runs, random_vgg, media):
+    at = page("stylize")
     painting = Image.fromarray(np.tile(np.array([[[255, 0, 0]], [[0, 0, 255]]], np.uint8), (8, 16, 1)))
     at.session_state[GALLERY_KEY] = [GalleryImage("digits · seed 0 · #0", painting)]
     at.run()
     at.file_uploader(key="content_upload").upload("photo.png", png((96, 64)), "image/png")
     at.radio(key="style_source").set_value("A generated image")
-    at.radio(key="stylise_mode").set_value("full")
-    at.select_slider(key="stylise_size").set_value(64)
+    at.radio(key="stylize_mode").set_value("full")
+    at.select_slider(key="stylize_size").set_value(64)
     at.run()
-    at.slider(key="stylise_steps").set_value(10).run()
-    assert not at.button(key="stylise_go").disabled
-    at.button(key="stylise_go").click().run()
+    at.slider(key="stylize_steps").set_value(10).run()
+    assert not at.button(key="stylize_go").disabled
+    at.button(key="stylize_go").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    result = pixels(download(at, media, "download_stylised"))
+    result = pixels(download(at, media, "download_stylized"))
     assert result.shape[2] == 3 and result.shape[1] == 64 and 40 <= result.shape[0] <= 44  # 96x64 photo, 64 px long side
     assert "full mode, 64px, 10 steps" in at.get("image")[-1].proto.imgs[0].caption
     assert at.get("progress")  # the progress bar went by
@@ -74,33 +74,33 @@ def test_full_mode_stylises_an_upload_with_a_generated_image_as_the_painting(app
 
 def test_fast_mode_without_a_trained_decoder_says_how_to_train_one(app_runs, random_vgg, monkeypatch, tmp_path):
     monkeypatch.setenv("ARTGAN_ADAIN_DECODER", str(tmp_path / "no-decoder.safetensors"))
-    at = page("stylise").run()
+    at = page("stylize").run()
     at.file_uploader(key="content_upload").upload("photo.png", png(seed=1), "image/png")
     at.file_uploader(key="style_upload").upload("painting.png", png(seed=2), "image/png")
     at.run()
-    at.button(key="stylise_go").click().run()
+    at.button(key="stylize_go").click().run()
     assert not at.exception and "train-decoder" in at.error[0].value
 
 
 def test_without_vgg_weights_the_page_says_what_to_download_and_starts_nothing(app_runs):
-    at = page("stylise").run()
+    at = page("stylize").run()
     assert not at.exception and "Style transfer needs the ImageNet VGG-19 weights" in at.warning[0].value
     at.file_uploader(key="content_upload").upload("photo.png", png(seed=1), "image/png")
     at.file_uploader(key="style_upload").upload("painting.png", png(seed=2), "image/png")
     at.run()
-    assert at.button(key="stylise_go").disabled
+    assert at.button(key="stylize_go").disabled
 
 
 def test_one_sessions_generated_images_are_not_offered_to_another(app_runs):
     first = page("generate").run()
     assert len(first.session_state[GALLERY_KEY]) == 16
-    second = page("stylise").run()
+    second = page("stylize").run()
     assert GALLERY_KEY not in second.session_state or second.session_state[GALLERY_KEY] == []
     assert second.radio(key="content_source").options == ["Upload a file"]
 
 
 def test_a_refused_upload_says_why_leaves_the_uploader_empty_and_a_good_one_clears_the_error(app_runs):
-    at = page("stylise").run()
+    at = page("stylize").run()
     at.file_uploader(key="content_upload").upload("huge.png", png() + b"\0" * (21 * 2**20), "image/png")
     at.run()
     assert not at.exception

@@ -1,4 +1,4 @@
-"""Stylise: paint a photo (or a generated image) in the style of a painting (or a generated image)."""
+"""Stylize: paint a photo (or a generated image) in the style of a painting (or a generated image)."""
 
 from __future__ import annotations
 
@@ -14,16 +14,16 @@ from artgan.app.uploads import FORMATS, MAX_BYTES, UploadError, read_upload
 from artgan.errors import ArtganError
 
 UPLOAD, GENERATED = "Upload a file", "A generated image"
-RESULT_KEY = "stylise_result"
+RESULT_KEY = "stylize_result"
 
 
 def render() -> None:
-    st.title("Stylise")
+    st.title("Stylize")
     if importlib.util.find_spec("artgan.style") is None:
         st.warning("Style transfer is not part of this artgan installation (the `artgan.style` package is "
                    "missing). Update artgan to a version with `artgan stylize` to use this page.")
         return
-    st.caption("Fast mode (AdaIN) answers in a moment; full mode (Gatys et al.) optimises the picture "
+    st.caption("Fast mode (AdaIN) answers in a moment; full mode (Gatys et al.) optimizes the picture "
                "itself: slower, often better.")
     missing = missing_weights()
     if missing:
@@ -35,21 +35,21 @@ def render() -> None:
         style = choose_image("Painting", "style")
 
     columns = st.columns(4)
-    mode = columns[0].radio("Mode", ["fast", "full"], horizontal=True, key="stylise_mode",
-                            format_func={"fast": "fast (AdaIN)", "full": "full optimisation"}.get)
-    size = columns[1].select_slider("Size (longer side, px)", [64, 128, 256, 384, 512], 256, key="stylise_size")
-    strength = columns[2].slider("Style strength", 0.0, 1.0, 1.0, 0.05, key="stylise_strength")
-    steps = columns[3].slider("Optimisation steps", 10, 500, 200, 10, key="stylise_steps", disabled=mode == "fast",
+    mode = columns[0].radio("Mode", ["fast", "full"], horizontal=True, key="stylize_mode",
+                            format_func={"fast": "fast (AdaIN)", "full": "full optimization"}.get)
+    size = columns[1].select_slider("Size (longer side, px)", [64, 128, 256, 384, 512], 256, key="stylize_size")
+    strength = columns[2].slider("Style strength", 0.0, 1.0, 1.0, 0.05, key="stylize_strength")
+    steps = columns[3].slider("Optimization steps", 10, 500, 200, 10, key="stylize_steps", disabled=mode == "fast",
                               help="full mode only")
-    if st.button("Stylise", type="primary", disabled=content is None or style is None or bool(missing),
-                 key="stylise_go"):
+    if st.button("Stylize", type="primary", disabled=content is None or style is None or bool(missing),
+                 key="stylize_go"):
         run_transfer(content, style, mode, steps, size, strength)
     result = st.session_state.get(RESULT_KEY)
     if result is not None:
         image, caption = result
         st.image(image, caption=caption)
-        st.download_button("Download (PNG)", png_bytes(image), "stylised.png", "image/png",
-                           key="download_stylised", on_click="ignore")
+        st.download_button("Download (PNG)", png_bytes(image), "stylized.png", "image/png",
+                           key="download_stylized", on_click="ignore")
 
 
 def choose_image(role: str, key: str) -> Image.Image | None:
@@ -119,10 +119,10 @@ def missing_weights() -> str | None:
 def run_transfer(content: Image.Image, style: Image.Image, mode: str, steps: int, size: int, strength: float) -> None:
     from artgan.style import stylize
 
-    bar = st.progress(0.0, text="Stylising...")
+    bar = st.progress(0.0, text="Stylizing...")
     try:
         image = stylize(content, style, mode=mode, steps=steps, size=size, strength=strength, weights=vgg_weights(),
-                        progress=lambda done: bar.progress(min(max(float(done), 0.0), 1.0), text=f"Stylising... {done:.0%}"))
+                        progress=lambda done: bar.progress(min(max(float(done), 0.0), 1.0), text=f"Stylizing... {done:.0%}"))
     except ArtganError as error:
         bar.empty()
         st.error(str(error))

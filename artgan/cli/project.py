@@ -10,7 +10,7 @@ from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_ar
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "project", help="find your painting in a model: the latent (and class) whose image is closest to IMAGE",
-        description="GAN inversion, as stylegan2-ada's projector: optimise a latent vector (and, for conditional "
+        description="GAN inversion, as stylegan2-ada's projector: optimize a latent vector (and, for conditional "
                     "runs, the class) so the run's generator draws IMAGE as closely as it can. The loss is pixels "
                     "plus the evaluation's features (RUN/evaluation/classifier.safetensors, once `artgan evaluate` "
                     "trained it) plus VGG-19 features when those weights are on disk. Writes the closest image, "
@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
     )
     add_run_argument(parser)
     parser.add_argument("image", metavar="IMAGE", help="the artwork to look for (PNG, JPEG, WebP, ...)")
-    parser.add_argument("--steps", type=int, default=300, help="optimisation steps (conditional runs add a short trial per class)")
+    parser.add_argument("--steps", type=int, default=300, help="optimization steps (conditional runs add a short trial per class)")
     parser.add_argument("--lr", type=float, default=0.05, help="Adam's peak learning rate on the latent")
     parser.add_argument("--out", metavar="DIR", help="output folder (default: RUN/projections/<image name>)")
     parser.add_argument("--vgg", action=argparse.BooleanOptionalAction, default=True,

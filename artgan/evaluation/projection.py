@@ -1,4 +1,4 @@
-"""Find an image in a model: GAN inversion by optimising the latent vector (and the class).
+"""Find an image in a model: GAN inversion by optimizing the latent vector (and the class).
 
 As stylegan2-ada-pytorch's ``projector.py`` (Karras et al. 2020) does: start from the best of a
 batch of random latents, then Adam on the latent with a learning rate that ramps up and down,
@@ -7,7 +7,7 @@ near the sphere Gaussian noise lives on by a small penalty on its norm. The loss
 mean squared error plus the distance in the evaluation's feature space (the run's domain
 classifier, when `artgan evaluate` has trained one) plus VGG-19 perceptual features when those
 weights are on disk (the projector's LPIPS stand-in). Conditional runs also choose a class: each
-is tried for a short budget, and the best one is optimised to the end.
+is tried for a short budget, and the best one is optimized to the end.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Projection:
     target: torch.Tensor  # uint8 (C, H, W): the artwork as the model's data was prepared
     pixel_rmse: float  # in grey levels, 0..255
     feature_distance: float | None  # in the evaluation's feature space, when there is one
-    start_rmse: float = float("nan")  # of the best random latent: what optimising gained
+    start_rmse: float = float("nan")  # of the best random latent: what optimizing gained
     losses: list[float] = field(default_factory=list)
     terms: tuple[str, ...] = ()
 
@@ -79,7 +79,7 @@ def prepare_target(image: Image.Image, model: LoadedGenerator) -> torch.Tensor:
 def project(model: LoadedGenerator, image: Image.Image, steps: int = 300, seed: int = 0, lr: float = 0.05,
             features: torch.nn.Module | None = None, vgg: torch.nn.Module | None = None,
             progress: Callable[[int, int, float], None] | None = None) -> Projection:
-    """Optimise a latent (and the class) so the generator draws ``image`` as closely as it can."""
+    """Optimize a latent (and the class) so the generator draws ``image`` as closely as it can."""
     generator = model.generator
     for parameter in generator.parameters():
         parameter.requires_grad_(False)
@@ -100,13 +100,13 @@ def project(model: LoadedGenerator, image: Image.Image, steps: int = 300, seed: 
     for label in classes:
         z = best_start(model, loss_of, label, seed)
         if trial:
-            z, loss, _ = optimise(model, loss_of, z, label, trial, lr, report)
+            z, loss, _ = optimize(model, loss_of, z, label, trial, lr, report)
         else:
             loss = float("inf")
         candidates.append((loss, label, z))
     _, label, z = min(candidates, key=lambda c: c[0])
     start_rmse = rmse_of(model, z, label, target_uint8)
-    z, _, losses = optimise(model, loss_of, z, label, steps, lr, report)
+    z, _, losses = optimize(model, loss_of, z, label, steps, lr, report)
     with torch.no_grad():
         drawn = generator(z[None], labels_of(label, model))
         distance = None
@@ -137,23 +137,23 @@ def best_start(model: LoadedGenerator, loss_of: ImageLoss, label: int | None, se
     return z[int(losses.argmin())].clone()
 
 
-def optimise(model: LoadedGenerator, loss_of: ImageLoss, z: torch.Tensor, label: int | None, steps: int, lr: float,
+def optimize(model: LoadedGenerator, loss_of: ImageLoss, z: torch.Tensor, label: int | None, steps: int, lr: float,
              report: Callable[[float], None]) -> tuple[torch.Tensor, float, list[float]]:
     """Adam on z with stylegan2-ada's schedule: ramp up over the first 5 %, cosine down over the last 25 %."""
     z = z.clone().requires_grad_(True)
-    optimiser = torch.optim.Adam([z], lr=lr, betas=(0.9, 0.999))
+    optimizer = torch.optim.Adam([z], lr=lr, betas=(0.9, 0.999))
     labels, dim, losses = labels_of(label, model), z.numel(), []
     for step in range(steps):
         t = (step + 1) / steps
         ramp = 0.5 - 0.5 * math.cos(min(1.0, (1 - t) / 0.25 + 1 / steps) * math.pi)
-        for group in optimiser.param_groups:
+        for group in optimizer.param_groups:
             group["lr"] = lr * ramp * min(1.0, t / 0.05)
         image = model.generator(z[None], labels)
         norm_penalty = (z.pow(2).sum() / dim - 1).pow(2)  # stay where Gaussian z lives
         loss = loss_of(image)[0] + 0.01 * norm_penalty
-        optimiser.zero_grad(set_to_none=True)
+        optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimiser.step()
+        optimizer.step()
         losses.append(float(loss.detach()))
         report(losses[-1])
     return z.detach(), min(losses) if losses else float("inf"), losses

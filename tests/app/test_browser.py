@@ -250,7 +250,7 @@ def test_find_an_uploaded_image_in_the_model(server, browser, tmp_path):
     WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type='file']"))
     browser.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(artwork))
     click(browser, "Find it in the model")
-    wait_text(browser, "Pixel distance (RMSE)", 240)  # 200 optimisation steps of a 16 px generator
+    wait_text(browser, "Pixel distance (RMSE)", 240)  # 200 optimization steps of a 16 px generator
     wait_text(browser, "Interpolation (GIF)")  # the downloads follow the result
     text = page_text(browser)
     assert "Latent (.npy)" in text and "Traceback" not in text

@@ -134,7 +134,7 @@ def kill_when(process: subprocess.Popen, moment: str, rng, run: Path, seconds_pe
 
 @pytest.mark.slow
 def test_kills_at_random_moments_across_a_whole_run_each_resume_bit_identical(tmp_path):
-    """Kill, resume, kill the resumed run, ... then let it finish: the same weights, optimiser and RNG
+    """Kill, resume, kill the resumed run, ... then let it finish: the same weights, optimizer and RNG
     states as a run never interrupted, and metrics.csv with every step once."""
     steps, every = "24", "4"
     started = time.monotonic()

@@ -18,14 +18,14 @@ RESULT_KEY = "find_result"
 def render() -> None:
     st.title("Find your painting")
     st.caption("GAN inversion, as stylegan2-ada's projector: the latent vector (and, for conditional runs, the class) "
-               "is optimised until the generator draws your image as closely as it can. Same as `artgan project RUN IMAGE`.")
+               "is optimized until the generator draws your image as closely as it can. Same as `artgan project RUN IMAGE`.")
     run = pick_run("find_run")
     if run is None:
         return
     model = model_for(run)
     upload = st.file_uploader(f"Your artwork ({', '.join(FORMATS)})", key="find_upload")
     left, right = st.columns(2)
-    steps = left.slider("Optimisation steps", 20, 1000, 200, 20, key="find_steps",
+    steps = left.slider("Optimization steps", 20, 1000, 200, 20, key="find_steps",
                         help="more steps, closer image; conditional runs add a short trial of each class")
     seed = int(right.number_input("Seed (start and interpolation end)", 0, 2**31 - 1, 0, key="find_seed"))
     if upload is None:

@@ -44,7 +44,7 @@ def render() -> None:
                           f"{f' · psi {psi:.2f}' if psi < 1 else ''} · #{i}", image) for i, image in enumerate(picture)]
     add_to_gallery(shown)
     favourite_picker(shown)
-    st.caption("These images are also offered on the Stylise page, as photo or as painting.")
+    st.caption("These images are also offered on the Stylize page, as photo or as painting.")
 
 
 def favourite_picker(shown: list[GalleryImage]) -> None:

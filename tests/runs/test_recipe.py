@@ -13,7 +13,7 @@ from artgan.runs.run_dir import RunDir
 
 TINY = ["--data", "sklearn:digits", "--size", "16", "--g-width", "8", "--d-width", "8", "--latent-dim", "16",
         "--batch", "16", "--steps", "2", "--sample-every", "2", "--checkpoint-every", "2", "--grid-size", "8",
-        "--precision", "fp32", "--quiet"]
+        "--precision", "fp32", "--no-calibrate", "--quiet"]  # calibration would time threads and layouts
 
 
 def test_variant_defaults_sit_between_the_dataclass_defaults_and_the_user():

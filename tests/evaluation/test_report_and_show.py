@@ -97,4 +97,4 @@ def test_show_interpolate_refuses_bad_seeds(digits_run, capsys):
     assert main(["show", str(digits_run), "interpolate", "--seeds", "3"]) == 2
     assert "at least two seeds" in capsys.readouterr().err
     assert main(["show", str(digits_run), "interpolate", "--seeds", "a,b"]) == 2
-    assert "whole numbers" in capsys.readouterr().err
+    assert "takes seeds and ranges separated by commas" in capsys.readouterr().err

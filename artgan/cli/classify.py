@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments
+from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments, check_count
 
 
 def add_parser(subparsers) -> None:
@@ -46,6 +46,9 @@ def run_train(args: argparse.Namespace) -> int:
     from artgan.evaluation.domain_classifier import accuracy, per_class_accuracy, save_classifier, train_classifier
     from artgan.evaluation.split import split_real
 
+    check_count("--limit", args.limit, 0, 10_000_000, "images read")
+    check_count("--steps", args.steps, 1, 10_000_000, "training steps of 64 images")
+    check_count("--width", args.width, 1, 1024, "channels of the first layer; later layers double it")
     data = load_images(DataConfig(source=args.data, size=args.size, channels=args.channels, label=args.label,
                                   limit=args.limit), progress=not args.quiet)
     if not data.labelled:
@@ -70,6 +73,9 @@ def run_test(args: argparse.Namespace) -> int:
     from artgan.evaluation.evaluate import domain_classifier_for, run_data
     from artgan.evaluation.split import split_real
     from artgan.generation import load_generator
+
+    check_count("--per-class", args.per_class, 1, 100_000, "samples of each class")
+    check_count("--steps", args.steps, 1, 10_000_000, "training steps of each classifier")
 
     model = load_generator(args.run_dir, device=args.device)
     reference, held_out = split_real(run_data(model, progress=not args.quiet), seed=args.seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import HelpFormatter
+from artgan.cli.arguments import HelpFormatter, check_count
 
 
 def add_parser(subparsers) -> None:
@@ -45,6 +45,10 @@ def run_train_decoder(args: argparse.Namespace) -> int:
     from artgan.style.transfer import autocast_for, cached_vgg
     from artgan.device import resolve_device
 
+    check_count("--steps", args.steps, 1, 10_000_000, "optimizer steps")
+    check_count("--batch", args.batch, 1, 4096, "content/style pairs held in memory at once")
+    check_count("--save-every", args.save_every, 1, 10_000_000, "steps between decoder files")
+    check_count("--limit", args.limit, 0, 10_000_000, "images of each set")
     device = resolve_device(args.device)
     vgg = cached_vgg(args.vgg_weights)
     content = load_training_images(args.content, args.size, args.limit, args.seed, not args.quiet)

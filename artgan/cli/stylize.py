@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import HelpFormatter, add_runtime_arguments
+from artgan.cli.arguments import HelpFormatter, add_runtime_arguments, check_count
 
 SOURCE_HELP = "an image file (any mode or size), or run:RUN_DIR[:SEED|:grid] for a sample or grid of a trained run (RUN_DIR may be hf:user/name)"
 
@@ -61,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
     from artgan.style.io import open_image, save_png
     from artgan.style.settings import GatysSettings
     from artgan.style.transfer import transfer
+
+    check_count("--size", args.size, 16, 4096, "pixels of the output's longer side")
+    check_count("--steps", args.steps, 1, 100_000, "each is one VGG forward and backward pass")
+    check_count("--scales", args.scales, 1, 8, "each halves the starting size")
 
     settings = GatysSettings(steps=args.steps, content_weight=args.content_weight, style_weight=args.style_weight,
                              tv_weight=args.tv_weight, optimizer=args.optimizer, lr=args.lr, init=args.init,

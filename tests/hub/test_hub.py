@@ -66,6 +66,9 @@ def test_hf_ids_work_wherever_a_run_does(run, tmp_path, fake_hub, monkeypatch, c
     assert main(["show", "hf:alice/digits", "interpolate", "--rows", "1", "--steps", "2", "--out", str(tmp_path / "i.png")]) == 0
     assert main(["export", "hf:alice/digits", "--format", "torchscript", "--out", str(tmp_path / "g.pt")]) == 0
     assert main(["evaluate", "hf:alice/digits", "--n", "20", "--classifier-steps", "5", "--no-report", "--quiet"]) == 0
+    assert main(["project", "hf:alice/digits", str(tmp_path / "local" / "seed0002.png"), "--steps", "2", "--no-vgg",
+                 "--out", str(tmp_path / "projected")]) == 0
+    assert (tmp_path / "projected" / "latent.npy").is_file()
     assert main(["stylize", "run:hf:alice/digits:1", "run:hf:alice/digits:2", "--size", "32", "--steps", "1",
                  "--vgg-weights", "random", "--out", str(tmp_path / "s.png"), "--quiet"]) == 0
 

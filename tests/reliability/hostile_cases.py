@@ -157,6 +157,16 @@ CLI_CASES = [
     Case("--out is a symlink loop", lambda root: os.symlink(root / "o", root / "o") or ["train", "--out", str(root / "o")],
          2, "is a link that leads nowhere (or to itself)"),
     Case("no command", flags(), 2, "the following arguments are required: COMMAND"),
+    Case("stylize --size 10**6", flags("stylize", "ROOT/c.png", "ROOT/s.png", "--size", "1000000"), 2,
+         "--size must be at least 16 and at most 4,096"),
+    Case("stylize --scales 50", flags("stylize", "ROOT/c.png", "ROOT/s.png", "--scales", "50"), 2,
+         "--scales must be at least 1 and at most 8"),
+    Case("style train-decoder --batch 10**6", flags("style", "train-decoder", "--content", "ROOT", "--style", "ROOT",
+                                                    "--batch", "1000000"), 2, "--batch must be at least 1 and at most 4,096"),
+    Case("classify train --width 10**6", flags("classify", "train", "--width", "1000000"), 2,
+         "--width must be at least 1 and at most 1,024"),
+    Case("classify test --per-class 10**9", flags("classify", "test", "ROOT", "--per-class", "1000000000"), 2,
+         "--per-class must be at least 1 and at most 100,000"),
 ]
 
 

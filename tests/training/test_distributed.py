@@ -26,6 +26,7 @@ from artgan.errors import ArtganError
 from artgan.training import train
 from artgan.runs.recipe import resolve_config
 from artgan.runs.checkpoint import list_checkpoints, load_checkpoint
+from artgan.runs.metrics_log import TEXT_COLUMNS
 from artgan.training.distributed import global_batch_norm, local_device
 from artgan.ranks import Ranks
 from artgan.training.sampler import BatchSampler
@@ -50,7 +51,7 @@ def torchrun(*args: str, cwd: Path, nproc: int = 2) -> subprocess.CompletedProce
 
 def metrics(run: Path) -> list[dict[str, float]]:
     rows = list(csv.DictReader(open(run / "metrics.csv")))
-    return [{k: float(v) for k, v in row.items() if k != "images_per_second"} for row in rows]
+    return [{k: float(v) for k, v in row.items() if k not in ("images_per_second", *TEXT_COLUMNS)} for row in rows]
 
 
 def files(run: Path) -> list[str]:

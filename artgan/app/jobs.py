@@ -37,7 +37,7 @@ class TrainRequest:
     model: str
     size: int
     steps: int
-    minutes: float = 0.0  # a wall-clock budget, when this trainer has --time; 0 = steps only
+    minutes: float = 0.0  # a wall-clock budget (--time); 0 = steps only
     batch: int = 0  # 0 = the default; a collection smaller than one batch needs a smaller one
 
     def arguments(self) -> list[str]:
@@ -47,15 +47,6 @@ class TrainRequest:
         if self.minutes > 0:
             arguments += ["--time", f"{self.minutes:g}m"]
         return arguments
-
-
-def time_budget_supported() -> bool:
-    """Whether this trainer stops on a wall-clock budget (`artgan train --time`)."""
-    from dataclasses import fields
-
-    from artgan.config import TrainConfig
-
-    return any(field.name == "time" for field in fields(TrainConfig))
 
 
 def check_run_name(name: str, root: Path) -> Path:

@@ -30,13 +30,25 @@ def test_starting_digits_asks_for_the_chosen_preset_size_and_steps(app_runs, sta
     assert "1,797 images in 10 classes" in " ".join(c.value for c in at.caption)
     at.selectbox(key="train_preset").set_value("wgan-gp")
     at.select_slider(key="train_size").set_value(16)
+    at.radio(key="train_budget").set_value("a number of steps").run()
     at.number_input(key="train_steps").set_value(200)
     at.text_input(key="train_name").set_value("my-digits").run()
     at.button(key="train_start").click().run()
     [(request, out)] = started
     assert (request.data, request.model, request.size, request.steps) == ("sklearn:digits", "wgan-gp", 16, 200)
+    assert request.minutes == 0 and "--time" not in request.arguments()
     assert out == app_runs / "my-digits"
     assert "Training **my-digits**" in at.success[0].value
+
+
+def test_a_time_budget_trains_for_that_many_minutes(app_runs, started):
+    at = page("train").run()
+    at.radio(key="train_kind").set_value("Handwritten digits (sklearn:digits)").run()
+    at.number_input(key="train_minutes").set_value(2.5)
+    at.text_input(key="train_name").set_value("timed").run()
+    at.button(key="train_start").click().run()
+    [(request, _)] = started
+    assert request.minutes == 2.5 and request.arguments()[-2:] == ["--time", "2.5m"]
 
 
 def test_an_existing_run_name_is_refused_on_the_page(app_runs, started):

@@ -51,7 +51,10 @@ def torchrun(*args: str, cwd: Path, nproc: int = 2) -> subprocess.CompletedProce
 
 def metrics(run: Path) -> list[dict[str, float]]:
     rows = list(csv.DictReader(open(run / "metrics.csv")))
-    return [{k: float(v) for k, v in row.items() if k not in ("images_per_second", *TEXT_COLUMNS)} for row in rows]
+    # Training results only: speed, the speed settings (layout, threads) and the health monitor's
+    # sample variety (a diagnostic of the latest grid, not training state) may differ between launches.
+    skipped = ("images_per_second", "threads", "sample_variety", *TEXT_COLUMNS)
+    return [{k: float(v) for k, v in row.items() if k not in skipped and v != ""} for row in rows]
 
 
 def files(run: Path) -> list[str]:

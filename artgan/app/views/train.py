@@ -11,7 +11,7 @@ import streamlit as st
 
 from artgan.app.common import NEXT_RUN, runs_root
 from artgan.app.datasets import DATA_ENV, MAX_FILES, MAX_ZIP_BYTES, ArchiveError, check_images, data_folders, unpack_images
-from artgan.app.jobs import TrainRequest, check_run_name, start_training, time_budget_supported
+from artgan.app.jobs import TrainRequest, check_run_name, start_training
 from artgan.config import TrainConfig
 from artgan.errors import ArtganError
 
@@ -95,7 +95,9 @@ def choose_recipe(source: str | None) -> TrainRequest | None:
                                   help="each variant with its own defaults, as `artgan train --model NAME` runs it")
     size = columns[1].select_slider("Image size (px)", [16, 32, 64, 128], 32, key="train_size")
     minutes = 0.0
-    if time_budget_supported():
+    budget = columns[2].radio("Stop after", ["a time budget", "a number of steps"], key="train_budget", horizontal=True,
+                              help="artists think in time: a budget trains until that much wall-clock time is spent")
+    if budget == "a time budget":
         minutes = float(columns[2].number_input("Time budget (minutes)", 0.5, 24 * 60.0, 5.0, 0.5, key="train_minutes",
                                                 help="training stops when this much wall-clock time is spent"))
         steps = 1_000_000

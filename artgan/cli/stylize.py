@@ -62,9 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from artgan.style.settings import GatysSettings
     from artgan.style.transfer import transfer
 
-    check_count("--size", args.size, 16, 4096, "pixels of the output's longer side")
     check_count("--steps", args.steps, 1, 100_000, "each is one VGG forward and backward pass")
-    check_count("--scales", args.scales, 1, 8, "each halves the starting size")
+    check_count("--scales", args.scales, 0, 8, "0 picks them from the size; each more halves the starting size")
 
     settings = GatysSettings(steps=args.steps, content_weight=args.content_weight, style_weight=args.style_weight,
                              tv_weight=args.tv_weight, optimizer=args.optimizer, lr=args.lr, init=args.init,

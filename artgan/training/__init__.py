@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -109,4 +110,10 @@ def train(config: Config, out: str | Path | None = None, resume: bool = False, p
     """
     with distributed.process_group(config.train.device):
         trainer, _ = prepare_run(config, out, resume, progress)
-        return trainer.fit()
+        try:
+            return trainer.fit()
+        finally:
+            # DDP's wrappers hold the process group. Freed here, while the group is alive, and not
+            # by the interpreter's exit, where gloo's worker threads can abort the process (SIGABRT).
+            del trainer
+            gc.collect()

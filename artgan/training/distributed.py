@@ -61,6 +61,9 @@ def process_group(device: str):
     dist.init_process_group("nccl" if use_cuda else "gloo", timeout=datetime.timedelta(minutes=30))
     try:
         yield
+        # Ranks leave together: rank 0 still writes the final grid and plots while the others are
+        # done, and a group torn down under a peer's feet aborts that peer.
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 

@@ -8,8 +8,10 @@ asserts allow 1e-4 (relative for losses, absolute for weights: half an Adam step
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
+import gc
 import os
 import signal
 import subprocess
@@ -23,7 +25,7 @@ import torch
 from artgan.config import build_config
 from artgan.data import load_images
 from artgan.errors import ArtganError
-from artgan.training import train
+from artgan.training import distributed, train
 from artgan.runs.recipe import resolve_config
 from artgan.runs.checkpoint import list_checkpoints, load_checkpoint
 from artgan.runs.metrics_log import TEXT_COLUMNS
@@ -128,6 +130,25 @@ def test_each_process_takes_its_own_gpu_and_a_fixed_one_is_refused(one_process_g
     assert local_device(torch.device("cpu")) == torch.device("cpu")
     with pytest.raises(ArtganError, match="--device cuda:1 would put every process of this machine on one GPU"):
         local_device(torch.device("cuda:1"))
+
+
+def test_training_lets_go_of_its_ddp_wrappers_before_leaving_the_process_group(tmp_path, monkeypatch):
+    """Wrappers that outlive the group are freed at interpreter exit, where gloo can abort a rank."""
+    alive_when_group_ends = []
+
+    @contextlib.contextmanager
+    def group_of_one(device):
+        torch.distributed.init_process_group("gloo", store=torch.distributed.HashStore(), rank=0, world_size=1)
+        try:
+            yield
+        finally:
+            gc.collect()
+            alive_when_group_ends.extend(o for o in gc.get_objects() if isinstance(o, torch.nn.parallel.DistributedDataParallel))
+            torch.distributed.destroy_process_group()
+
+    monkeypatch.setattr(distributed, "process_group", group_of_one)
+    train(build_config(tiny_overrides(tmp_path, steps=2)), out=tmp_path / "run", progress=False)
+    assert alive_when_group_ends == []
 
 
 @pytest.mark.slow

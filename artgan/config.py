@@ -1,17 +1,18 @@
 """One typed configuration shared by the CLI, config files and the run directory.
 
+Every field is an ``artgan.options.option``: its default, its ``--flag`` help, its choices and
+its limit side by side, so defaults, docs and what a value may be live here and nowhere else.
 Precedence, lowest first: the dataclass defaults below, the chosen variant's own defaults
 (``Variant.defaults``, e.g. WGAN's RMSprop learning rate), the config file, the command line;
-``artgan.runs.recipe.resolve_config`` applies it, for fresh and resumed runs. Every field's ``help`` metadata is also its ``--flag`` help text, so defaults and docs live here
-and nowhere else.
+``artgan.runs.recipe.resolve_config`` applies it, for fresh and resumed runs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
-import reprlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,21 +22,13 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 import yaml
 
 from artgan.atomic import write_text_atomic
-from artgan.config_limits import check_limits
 from artgan.errors import ArtganError
+from artgan.options import Limit, at_least, between, check_section, option, positive, short, within
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
-
-
-def option(default: Any, help: str, flag: str | None = None, choices: tuple | None = None):
-    """A config field with its command-line help (and an optional explicit flag name)."""
-    metadata = {"help": help, "flag": flag, "choices": choices}
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: type(default)(default), metadata=metadata)
-    return field(default=default, metadata=metadata)
 
 
 @dataclass
@@ -59,30 +52,39 @@ class DataConfig:
     image_column: str = option("", "image column of a Hugging Face dataset (default: image, or img for cifar10)")
     split: str = option("train", "split of a Hugging Face dataset")
     classes: list[str] = option([], "keep only these class names (e.g. the report's 7 WikiArt styles)")
-    limit: int = option(0, "use at most this many images (0 = all)")
+    limit: int = option(0, "use at most this many images (0 = all)", limit=at_least(0))
     cache_dir: str = option("", "where prepared uint8 images are cached (memory-mapped while training) (default: $ARTGAN_CACHE_DIR or ~/.cache/artgan)")
-    workers: int = option(0, "processes decoding images when a data set is first prepared (0: one per core)")
+    workers: int = option(0, "processes decoding images when a data set is first prepared (0: one per core)",
+                          limit=at_least(0))
 
 
 @dataclass
 class ModelConfig:
     name: str = option("dcgan", "GAN variant (see `artgan train --list-models`)", flag="--model")
-    latent_dim: int = option(100, "size of the noise vector z")
+    latent_dim: int = option(100, "size of the noise vector z",
+                             limit=between(1, 4096, "StyleGAN's is 512; the first layer holds latent_dim x 8,192 weights"))
     # 32, not the paper's 64: a third of the arithmetic, so the default run gets twice the steps in its
     # five CPU minutes, which shows more on builtin:art than the width does. Use 64 for the paper's nets.
-    g_width: int = option(32, "generator width: channels of its last hidden layer (DCGAN's ngf; the paper used 64)")
-    d_width: int = option(32, "discriminator width: channels of its first layer (DCGAN's ndf; the paper used 64)")
-    extra_layers: int = option(0, "extra 3x3 conv layers at full resolution in G and D (depth)")
-    mlp_hidden: int = option(512, "hidden units of the fully-connected GAN")
-    mlp_layers: int = option(3, "hidden layers of the fully-connected GAN")
-    d_dropout: float = option(0.0, "dropout in the fully-connected discriminator (first report)")
+    g_width: int = option(32, "generator width: channels of its last hidden layer (DCGAN's ngf; the paper used 64)",
+                          limit=between(1, 512, "every layer is capped at 512 channels: a wider value changes nothing"))
+    d_width: int = option(32, "discriminator width: channels of its first layer (DCGAN's ndf; the paper used 64)",
+                          limit=between(1, 512, "every layer is capped at 512 channels: a wider value changes nothing"))
+    extra_layers: int = option(0, "extra 3x3 conv layers at full resolution in G and D (depth)",
+                               limit=between(0, 16, "each adds a full-resolution 3x3 conv to G and D"))
+    mlp_hidden: int = option(512, "hidden units of the fully-connected GAN",
+                             limit=between(1, 8192, "each hidden layer holds mlp_hidden squared weights"))
+    mlp_layers: int = option(3, "hidden layers of the fully-connected GAN",
+                             limit=between(1, 32, "deeper fully-connected GANs do not train"))
+    d_dropout: float = option(0.0, "dropout in the fully-connected discriminator (first report)", limit=within(0, 1))
     # --- GAN variants: each read only by the variants it names ---
     d_norm: str = option("batch", "normalisation in the DCGAN discriminator (wgan-gp defaults to layer: "
                                   "its penalty is per sample)", choices=("batch", "layer", "instance", "none"))
-    weight_clip: float = option(0.01, "wgan: critic weights are clipped to [-c, c] after every critic step")
-    gp_weight: float = option(10.0, "wgan-gp: gradient penalty weight lambda (Gulrajani et al.)")
+    weight_clip: float = option(0.01, "wgan: critic weights are clipped to [-c, c] after every critic step",
+                                limit=positive())
+    gp_weight: float = option(10.0, "wgan-gp: gradient penalty weight lambda (Gulrajani et al.)", limit=at_least(0))
     projection: bool = option(False, "cdcgan: projection discriminator (Miyato & Koyama) instead of label maps")
-    class_weight: float = option(1.0, "acgan/can: weight of the class (or style) losses added to the adversarial ones")
+    class_weight: float = option(1.0, "acgan/can: weight of the class (or style) losses added to the adversarial ones",
+                                 limit=at_least(0))
     ambiguity: str = option("uniform", "can: style-ambiguity loss: cross-entropy to the uniform distribution "
                                        "(paper), or the per-class binary form (third report)",
                             choices=("uniform", "binary"))
@@ -90,26 +92,30 @@ class ModelConfig:
 
 @dataclass
 class TrainConfig:
-    steps: int = option(3000, "generator updates to train for (ignored when --epochs is set)")
-    epochs: float = option(0.0, "passes over the data set seen by D; overrides --steps when > 0")
+    steps: int = option(3000, "generator updates to train for (ignored when --epochs is set)", limit=at_least(1))
+    epochs: float = option(0.0, "passes over the data set seen by D; overrides --steps when > 0",
+                           limit=Limit(lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = use --steps)"))
     time: str = option("", "train for this much wall-clock time, e.g. 20m, 1h30m, 90s (a bare number is minutes); "
                            "overrides --steps and --epochs; --resume continues the same clock")
-    batch: int = option(64, "images per batch")
-    lr_g: float = option(2e-4, "generator learning rate")
-    lr_d: float = option(2e-4, "discriminator learning rate")
-    beta1: float = option(0.5, "Adam beta1")
-    beta2: float = option(0.999, "Adam beta2")
+    batch: int = option(64, "images per batch", limit=between(1, 65536, "also capped by the number of images"))
+    lr_g: float = option(2e-4, "generator learning rate", limit=positive())
+    lr_d: float = option(2e-4, "discriminator learning rate", limit=positive())
+    beta1: float = option(0.5, "Adam beta1", limit=within(0, 1))
+    beta2: float = option(0.999, "Adam beta2", limit=within(0, 1))
     optimizer: str = option("adam", "optimizer for G and D", choices=("adam", "rmsprop"))
-    n_critic: int = option(1, "discriminator steps per generator step")
-    g_steps: int = option(1, "generator steps per iteration (the third report used 2)")
-    seed: int = option(0, "random seed: same seed, same run")
+    n_critic: int = option(1, "discriminator steps per generator step", limit=between(1, 100, "WGAN's is 5"))
+    g_steps: int = option(1, "generator steps per iteration (the third report used 2)",
+                          limit=between(1, 100, "the third report's is 2"))
+    seed: int = option(0, "random seed: same seed, same run",
+                       limit=Limit(lambda v: 0 <= v < 2**63 - 1, "an integer from 0 to 2**63 - 2"))
     precision: str = option(
         "auto", "auto: measured at start (--calibrate) among what this machine runs natively: fp32; bf16 autocast "
                 "and mixed (bf16, but fp32 weight gradients) on AVX-512-BF16/AMX CPUs; bf16 (fp16 without it) on "
                 "GPUs. Other CPUs only emulate bf16, slowly (see benchmarks/README.md)",
         choices=("auto", "fp32", "bf16", "mixed", "fp16"),
     )
-    threads: int = option(0, "CPU threads for training; 0: measured at start (--calibrate) among all cores and half of them")
+    threads: int = option(0, "CPU threads for training; 0: measured at start (--calibrate) among all cores and half of them",
+                          limit=at_least(0))
     memory_format: str = option("auto", "tensor layout of images and networks; auto: measured at start (--calibrate)",
                                 choices=("auto", "channels-last", "contiguous"))
     calibrate: bool = option(True, "choose each auto setting (precision, layout, threads) by timing a few steps of each "
@@ -118,23 +124,32 @@ class TrainConfig:
     device: str = option("auto", "cpu, cuda, cuda:1, mps, ... (auto: a CUDA GPU, else Apple's MPS, else the CPU)")
     compile: bool = option(False, "torch.compile G and D with inductor: ~45 s once at 64 px on 2 CPU cores, then steps "
                                   "0-10% faster there (benchmarks/README.md); a graph it cannot build runs eagerly")
-    sample_every: int = option(100, "write the fixed-noise sample grid every N steps")
-    log_every: int = option(10, "log losses every N steps (values are read from the device only then)")
-    checkpoint_every: int = option(500, "checkpoint every N steps (and always at the end)")
-    keep_checkpoints: int = option(3, "checkpoints kept on disk (older ones are deleted)")
-    grid_size: int = option(64, "images in the fixed-noise sample grid")
+    sample_every: int = option(100, "write the fixed-noise sample grid every N steps", limit=at_least(1))
+    log_every: int = option(10, "log losses every N steps (values are read from the device only then)",
+                            limit=at_least(1))
+    checkpoint_every: int = option(500, "checkpoint every N steps (and always at the end)", limit=at_least(1))
+    keep_checkpoints: int = option(3, "checkpoints kept on disk (older ones are deleted)", limit=at_least(1))
+    grid_size: int = option(64, "images in the fixed-noise sample grid",
+                            limit=between(1, 1024, "images in one sample grid, generated at every --sample-every"))
     # --- stabilisers: tricks every variant honours where they make sense ---
     label_smoothing: float = option(0.0, "one-sided label smoothing: D's real targets drawn from [1-s, 1] "
-                                         "(second report: 0.2; dcgan, cdcgan and mlp default to 0.2); BCE variants only")
+                                         "(second report: 0.2; dcgan, cdcgan and mlp default to 0.2); BCE variants only",
+                                    limit=within(0, 1))
     smooth_fake: bool = option(False, "also draw fake targets from [0, s] (the second report's two-sided form)")
-    label_flip: float = option(0.0, "probability of swapping a sample's real/fake target in D's loss; BCE variants only")
-    instance_noise: float = option(0.0, "std of Gaussian noise added to every image D sees, fading linearly to 0")
-    replay: float = option(0.0, "probability that a fake shown to D is an old one from the replay buffer")
-    replay_size: int = option(512, "fakes kept in the experience replay buffer")
-    lr_step: int = option(0, "multiply both learning rates by --lr-gamma every N steps (0 = constant)")
-    lr_gamma: float = option(0.75, "learning-rate decay factor of the step schedule")
+    label_flip: float = option(0.0, "probability of swapping a sample's real/fake target in D's loss; BCE variants only",
+                               limit=within(0, 1, closed_high=True))
+    instance_noise: float = option(0.0, "std of Gaussian noise added to every image D sees, fading linearly to 0",
+                                   limit=at_least(0))
+    replay: float = option(0.0, "probability that a fake shown to D is an old one from the replay buffer",
+                           limit=within(0, 1, closed_high=True))
+    replay_size: int = option(512, "fakes kept in the experience replay buffer",
+                              limit=between(1, 65536, "fakes kept in memory"))
+    lr_step: int = option(0, "multiply both learning rates by --lr-gamma every N steps (0 = constant)",
+                          limit=at_least(0))
+    lr_gamma: float = option(0.75, "learning-rate decay factor of the step schedule",
+                             limit=Limit(lambda v: 0 < v <= 1, "in (0, 1]"))
     ema: bool = option(False, "keep an exponential moving average of G for samples and checkpoints")
-    ema_decay: float = option(0.999, "decay of the EMA generator")
+    ema_decay: float = option(0.999, "decay of the EMA generator", limit=within(0, 1))
     # On by default: without it (and dcgan's label smoothing) DCGAN's D wins within a few hundred
     # steps on builtin:art (D(G(z)) ~ 0.005) and the default run ends in checkerboard noise.
     diffaug: bool = option(True, "DiffAugment (Zhao et al. 2020): augment every image D sees, real and fake "
@@ -150,26 +165,35 @@ class TrainConfig:
                                    "each with a probability p that rises while D overfits (Karras et al. 2020) and falls "
                                    "when it does not",
                           choices=("fixed", "ada"))
-    ada_target: float = option(0.6, "ada: p is steered to keep E[sign D(real)] at this value, as in the paper")
-    ada_images: int = option(20000, "ada: real images D sees while p may move from 0 to 1; the paper used 500,000")
-    ada_interval: int = option(4, "ada: adjust p every N discriminator steps")
+    ada_target: float = option(0.6, "ada: p is steered to keep E[sign D(real)] at this value, as in the paper",
+                               limit=Limit(lambda v: -1 < v < 1, "in (-1, 1): a mean sign"))
+    ada_images: int = option(20000, "ada: real images D sees while p may move from 0 to 1; the paper used 500,000",
+                             limit=at_least(1))
+    ada_interval: int = option(4, "ada: adjust p every N discriminator steps", limit=at_least(1))
     mirror: bool = option(False, "x-flip each real image with probability 1/2, which doubles a small data set")
-    r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (Mescheder et al. 2018)")
+    r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (Mescheder et al. 2018)",
+                       limit=at_least(0))
     mode_seeking: float = option(0.0, "weight of the mode-seeking term (Mao et al. 2019, MSGAN): G is rewarded when "
-                                      "different noise gives different images of one class; against one image per class")
+                                      "different noise gives different images of one class; against one image per class",
+                                  limit=at_least(0))
     # --- reliability: what happens when training diverges ---
     on_divergence: str = option("stop", "when losses or gradients become NaN/inf or exceed --divergence-limit: "
                                         "stop (keeping the last good checkpoint), or rollback to it with lower "
                                         "learning rates", choices=("stop", "rollback"))
-    rollback_lr_factor: float = option(0.5, "each rollback multiplies both learning rates by this")
-    max_rollbacks: int = option(3, "rollbacks allowed before the run stops anyway")
+    rollback_lr_factor: float = option(0.5, "each rollback multiplies both learning rates by this",
+                                       limit=Limit(lambda v: 0 < v < 1, "in (0, 1)"))
+    max_rollbacks: int = option(3, "rollbacks allowed before the run stops anyway", limit=at_least(0))
     divergence_limit: float = option(1e5, "a loss or gradient norm larger than this counts as divergence "
-                                          "(0: only NaN/inf do)")
-    max_grad_norm: float = option(0.0, "clip G's and D's gradient norms to this (0 = no clipping)")
+                                          "(0: only NaN/inf do)",
+                                     limit=Limit(lambda v: v >= 0, "a number >= 0 (0 = only NaN/inf count)"))
+    max_grad_norm: float = option(0.0, "clip G's and D's gradient norms to this (0 = no clipping)",
+                                  limit=Limit(lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = no clipping)"))
     # --- evaluation during training ---
     eval_every: int = option(0, "every N steps, log FID in domain features (fid_domain) so the curve of quality "
-                                "against time exists; 0 = off. Trains a small classifier on the data first")
-    eval_n: int = option(500, "samples per FID measurement during training (capped by the real reference half)")
+                                "against time exists; 0 = off. Trains a small classifier on the data first",
+                             limit=at_least(0))
+    eval_n: int = option(500, "samples per FID measurement during training (capped by the real reference half)",
+                         limit=between(10, 50000, "FID's usual sample count is 50,000"))
 
 
 @dataclass
@@ -264,9 +288,17 @@ def build_config(overrides: dict) -> Config:
         kwargs = {key: _coerce(f"{name}.{key}", value, hints[key]) for key, value in values.items()}
         sections[name] = cls(**kwargs)
     config = Config(**sections)
-    _check_choices(config)
-    check_limits(config)
+    for name in SECTIONS:
+        check_section(name, getattr(config, name))
+    _check_combinations(config.train)
     return config
+
+
+def _check_combinations(train: TrainConfig) -> None:
+    """Options that are valid alone but contradict each other."""
+    if train.augment == "ada" and not train.diffaug:
+        raise ArtganError("--augment ada adapts how often DiffAugment applies, but --no-diffaug turns it off; "
+                          "drop one of the two")
 
 
 def _coerce(name: str, value: Any, hint: Any) -> Any:
@@ -281,7 +313,7 @@ def _coerce(name: str, value: Any, hint: Any) -> Any:
         return float(value)
     if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
         return value
-    raise ArtganError(f"option {name} must be {hint.__name__}, got {_short(value)}")
+    raise ArtganError(f"option {name} must be {hint.__name__}, got {short(value)}")
 
 
 def _coerce_list(name: str, value: Any, item: type) -> list:
@@ -291,37 +323,14 @@ def _coerce_list(name: str, value: Any, item: type) -> list:
         value = [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list):
         raise ArtganError(f"option {name} must be a list of {item.__name__} (in a file: [a, b]; as a flag: a,b), "
-                          f"got {_short(value)}")
+                          f"got {short(value)}")
     if item is str:  # a folder named 1990 is the class "1990", even when YAML reads it as a number
         value = [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in value]
     for index, element in enumerate(value):
         if not isinstance(element, item) or isinstance(element, bool):
             raise ArtganError(f"option {name} must be a list of {item.__name__}, but element {index} is "
-                              f"{_short(element)}")
+                              f"{short(element)}")
     return value
-
-
-_SHORT = reprlib.Repr()
-_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 60, 60
-
-
-def _short(value: Any) -> str:
-    """A value as the message shows it, never more than a line (a hostile file can hold a megabyte of it)."""
-    return _SHORT.repr(value)
-
-
-def _check_choices(config: Config) -> None:
-    for name in SECTIONS:
-        section = getattr(config, name)
-        for f in dataclasses.fields(section):
-            choices = f.metadata.get("choices")
-            value = getattr(section, f.name)
-            several = isinstance(value, list)
-            wrong = [v for v in value if v not in choices] if choices and several else \
-                [value] if choices and value not in choices else []
-            if wrong:
-                raise ArtganError(f"option {name}.{f.name} must be {'a list of names among ' if several else 'one of '}"
-                                  f"{', '.join(choices)}, got {_short(wrong[0])}")
 
 
 def config_from_dict(data: dict) -> Config:

@@ -9,10 +9,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from artgan.cli.arguments import help_with_default
 from artgan.config import SECTIONS
-
-
-def flag_name(section: str, field: dataclasses.Field) -> str:
-    return field.metadata.get("flag") or "--" + field.name.replace("_", "-")
+from artgan.options import default_of, flag_name
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,9 +19,8 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         hints = get_type_hints(cls)
         for field in dataclasses.fields(cls):
             kind = _base_type(hints[field.name])
-            default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
-            help_text = help_with_default(field.metadata["help"], repr(default)).replace("%", "%%")
-            name = flag_name(section, field)
+            help_text = help_with_default(field.metadata["help"], repr(default_of(field))).replace("%", "%%")
+            name = flag_name(field)
             dest = f"{section}.{field.name}"
             if kind is bool:
                 group.add_argument(name, dest=dest, action=argparse.BooleanOptionalAction, default=None, help=help_text)

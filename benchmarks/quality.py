@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python benchmarks/x.py` finds its siblings
 
@@ -105,9 +106,11 @@ def parse_recipe(text: str) -> tuple[str, dict]:
     return name, overrides
 
 
-def recipe_config(overrides: dict, collection: Collection, data: ImageSet, seed: int, cache_dir: str):
+def recipe_config(overrides: dict, collection: Collection, data: ImageSet, seed: int, cache_dir: str, threads: int = 1):
+    # ``threads`` pinned: the trainer would otherwise time 1 and 2 threads and pick one, and on a shared
+    # machine a second thread spins for CPU time that buys no steps, so recipes would not get equal budgets.
     nested: dict = {"data": {"source": collection.source, "size": collection.size, "classes": collection.classes,
-                             "cache_dir": cache_dir}, "train": {"seed": seed}}
+                             "cache_dir": cache_dir}, "train": {"seed": seed, "threads": threads}}
     for key, value in overrides.items():
         section, name = key.split(".", 1)
         nested.setdefault(section, {})[name] = value
@@ -121,10 +124,11 @@ def check_installed(collection: Collection, name: str) -> None:
                              f"  sudo apt-get install {collection.package}")
 
 
-def load_collection(name: str, cache_dir: str) -> ImageSet:
+def load_collection(name: str, cache_dir: str, size: int = 0) -> ImageSet:
+    """The collection at its benchmark size, or at ``size`` (a recipe that trains larger: same images, same order)."""
     collection = COLLECTIONS[name]
     check_installed(collection, name)
-    data = load_images(DataConfig(source=collection.source, size=collection.size, classes=collection.classes,
+    data = load_images(DataConfig(source=collection.source, size=size or collection.size, classes=collection.classes,
                                   cache_dir=cache_dir), progress=False)
     return data if collection.labelled else ImageSet(data.images, None, None, data.source)
 
@@ -222,6 +226,9 @@ def model_images(trainer: Trainer, judge: Judge, seed: int) -> tuple[torch.Tenso
     images = torch.cat([to_uint8(G(z[i:i + 256].to(trainer.device), None if labels is None else
                                    labels[i:i + 256].to(trainer.device))).cpu() for i in range(0, n, 256)])
     G.train(was_training)
+    side = judge.held_out.images.shape[-1]
+    if images.shape[-1] != side:  # a larger recipe is judged where every other one is: at the collection's size
+        images = F.interpolate(images.float(), size=(side, side), mode="area").round().byte()
     return images, labels
 
 
@@ -248,6 +255,17 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
     return rows
 
 
+def training_split(name: str, size: int, judge: Judge, data: ImageSet, args) -> ImageSet:
+    """The judge's training split, at the recipe's size (``data.size=64``): the same images, loaded larger."""
+    if size == COLLECTIONS[name].size:
+        return judge.train
+    larger = load_collection(name, args.cache_dir, size)
+    if len(larger) != len(data):
+        raise SystemExit(f"quality.py: error: {name} has {len(larger)} usable images at {size} px but {len(data)} at "
+                         f"{COLLECTIONS[name].size} px, so the splits would differ")
+    return split_real(larger, args.held_out, args.seed)[0]
+
+
 def run_collection(name: str, recipes: dict[str, dict], args, log, save) -> dict:
     data = load_collection(name, args.cache_dir)
     judge = make_judge(name, data, args.held_out, args.judge_steps, args.seed, args.cache_dir, args.out / "judges")
@@ -261,14 +279,15 @@ def run_collection(name: str, recipes: dict[str, dict], args, log, save) -> dict
               "judge_held_out_accuracy": judge.feature_accuracy, "class_judge_accuracy": judge.class_accuracy, "references": reference_rows(judge, args.seed),
               "recipes": {}}
     for recipe, overrides in recipes.items():
-        config = recipe_config(overrides, COLLECTIONS[name], data, args.seed, args.cache_dir)
+        config = recipe_config(overrides, COLLECTIONS[name], data, args.seed, args.cache_dir, args.threads)
         if get_variant(config.model.name).conditional and not judge.train.labelled:
             log(f"  {recipe}: skipped (conditional, and {name} has no classes)")
             continue
+        train = training_split(name, config.data.size, judge, data, args)
         torch.manual_seed(args.seed)
         run_path = args.out / "runs" / f"{name}-{recipe}"
         run_path.mkdir(parents=True, exist_ok=True)
-        trainer = Trainer(config, RunDir(run_path), judge.train, progress=False)
+        trainer = Trainer(config, RunDir(run_path), train, progress=False)
         result["recipes"][recipe] = {"overrides": overrides, "rows": []}
         train_for_budgets(trainer, judge, args.budgets, args.out / "grids", f"{name}-{recipe}", args.seed, log,
                           result["recipes"][recipe]["rows"], lambda: save(result))

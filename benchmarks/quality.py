@@ -44,6 +44,8 @@ from artgan.data import ImageSet, load_images, to_uint8  # noqa: E402
 from artgan.evaluation.domain_classifier import (DomainClassifier, accuracy, load_classifier, predict,
                                                  save_classifier, train_classifier)  # noqa: E402
 from artgan.evaluation.features import DomainFeatures, extract  # noqa: E402
+from artgan.evaluation.figures import memorisation_figure  # noqa: E402
+from artgan.evaluation.memorisation import memorisation_check  # noqa: E402
 from artgan.evaluation.split import split_real, subset  # noqa: E402
 from artgan.evaluation.variety import class_variety, mean_over_classes, set_scores  # noqa: E402
 from artgan.runs.recipe import resolve_config  # noqa: E402
@@ -232,6 +234,15 @@ def model_images(trainer: Trainer, judge: Judge, seed: int) -> tuple[torch.Tenso
     return images, labels
 
 
+def copies(judge: Judge, images: torch.Tensor, figure: Path) -> dict:
+    """The memorisation check of ``artgan evaluate`` in the judge's space: samples' nearest training images
+    (the figure) and how many samples sit nearer one than the nearest 1 % of held-out real images do."""
+    check = memorisation_check(images, extract(judge.network, images), extract(judge.network, judge.held_out.images),
+                               judge.train.images, extract(judge.network, judge.train.images))
+    memorisation_figure(check).save(figure)
+    return {**check.summary(), "figure": str(figure)}
+
+
 def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grids: Path, tag: str,
                       seed: int, log, rows: list | None = None, save=lambda: None) -> list[dict]:
     """Train until each budget of process CPU minutes is spent; score, save a grid and ``save()`` at each."""
@@ -247,6 +258,7 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
         grid = grids / f"{tag}-{budget:g}min.png"
         upscale(make_grid(trainer.sample_grid(), columns=8)).save(grid)
         row["grid"] = str(grid)
+        row["memorisation"] = copies(judge, images, grids / f"{tag}-{budget:g}min-nearest.png")
         rows.append(row)
         save()
         log(f"  {tag} {budget:g} CPU-min: step {trainer.step}, KID {row['kid']:.4f}, recall {row['recall']:.3f}, "

@@ -3,6 +3,7 @@ the CPU budget is spent and the tables and plot are written."""
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -52,6 +53,7 @@ def test_budgets_are_spent_in_process_cpu_time_and_each_is_scored_with_a_grid(di
     assert [row["budget_minutes"] for row in rows] == [0.01, 0.02]
     assert rows[0]["cpu_minutes"] >= 0.01 and rows[1]["cpu_minutes"] >= 0.02 and 0 < rows[0]["steps"] < rows[1]["steps"]
     assert set(rows[1]["per_class"]) == set(judge.train.class_names) and Path(rows[1]["grid"]).is_file()
+    assert 0 <= rows[1]["memorisation"]["copy_rate"] <= 1 and Path(rows[1]["memorisation"]["figure"]).is_file()
     result = {"collection": "digits", "train_images": len(judge.train), "held_out_images": len(judge.held_out),
               "features": judge.network.name, "judge_held_out_accuracy": judge.feature_accuracy,
               "references": quality.reference_rows(judge, 0), "recipes": {"cdcgan": {"rows": rows}}}
@@ -65,3 +67,23 @@ def test_recipes_are_config_overrides_given_on_the_command_line():
         ("fast", {"model.name": "sngan", "train.ema": True, "train.lr_g": 1e-4})
     with pytest.raises(SystemExit, match="NAME=section.field=value"):
         quality.parse_recipe("fast=ema")
+
+
+def test_training_images_handed_back_count_as_copies_and_held_out_ones_do_not(digits_judge, tmp_path):
+    judge, _ = digits_judge
+    n = len(judge.held_out)
+    assert quality.copies(judge, judge.train.images[:n], tmp_path / "copied.png")["copy_rate"] == 1.0
+    assert quality.copies(judge, judge.held_out.images, tmp_path / "new.png")["copy_rate"] < 0.05
+
+
+def test_a_larger_recipe_trains_on_the_same_images_and_is_judged_at_the_collections_size(digits_judge, tmp_path):
+    judge, cache = digits_judge
+    data = load_images(DataConfig(source="sklearn:digits", size=16, cache_dir=cache), progress=False)
+    args = SimpleNamespace(cache_dir=cache, held_out=0.3, seed=0)
+    larger = quality.training_split("digits", 32, judge, data, args)
+    assert larger.images.shape[1:] == (1, 32, 32) and torch.equal(larger.labels, judge.train.labels)
+    config = quality.recipe_config({"data.size": 32, "model.g_width": 8, "model.d_width": 8, "train.calibrate": False},
+                                   quality.COLLECTIONS["digits"], larger, 0, cache)
+    trainer = Trainer(config, RunDir(tmp_path / "run"), larger, progress=False)
+    images, _ = quality.model_images(trainer, judge, 0)
+    assert images.shape == (len(judge.held_out), 1, 16, 16) and images.dtype == torch.uint8

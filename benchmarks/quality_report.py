@@ -1,4 +1,4 @@
-"""Tables and the plot of benchmarks/quality.py's results (one results-*.json per collection x recipe set)."""
+"""Tables, plot and side-by-side grids of benchmarks/quality.py's results (a results-*.json per process)."""
 
 from __future__ import annotations
 
@@ -30,12 +30,13 @@ def _cells(row: dict) -> str:
     if "class_accuracy_held_out" in row:
         per_class = {**per_class, "accuracy": row["class_accuracy_held_out"]}
     cells += [form.format(per_class[key]) if key in per_class else "-" for key, _, form in PER_CLASS]
-    return " | ".join(cells)
+    copies = row.get("memorisation", {}).get("copy_rate")
+    return " | ".join(cells + ["-" if copies is None else f"{copies:.3f}"])
 
 
 def table(entry: dict) -> str:
     """One collection as a Markdown table: floors and ceiling first, then each recipe at each budget."""
-    titles = [title for _, title, _ in OVERALL + PER_CLASS]
+    titles = [title for _, title, _ in OVERALL + PER_CLASS] + ["copies"]
     lines = [f"**{entry['collection']}**: {entry['train_images']} training / {entry['held_out_images']} held-out "
              f"images; features: {entry['features']} trained on {entry.get('features_trained_on', 'the training split')} "
              f"(held-out accuracy {entry['judge_held_out_accuracy']:.3f})", "",
@@ -52,7 +53,25 @@ def print_tables(results: list[dict]) -> None:
     for entry in by_collection(results).values():
         print("\n" + table(entry))
     print("\ncls acc: share of a class's samples the judge recognises as that class (ceiling row: the judge on "
-          "real held-out images); cls rec/cov/div: within-class recall, coverage, diversity ratio, mean over classes")
+          "real held-out images); cls rec/cov/div: within-class recall, coverage, diversity ratio, mean over classes; "
+          "copies: share of samples nearer a training image than the nearest 1 % of held-out real images are")
+
+
+def beside(grids: list[Path], path: Path) -> Path:
+    """Sample grids side by side, each titled with its file name (e.g. old default beside new)."""
+    from PIL import Image, ImageDraw
+
+    images = [Image.open(grid).convert("RGB") for grid in grids]
+    gap, title = 16, 22
+    sheet = Image.new("RGB", (sum(i.width for i in images) + gap * (len(images) - 1), max(i.height for i in images) + title),
+                      "white")
+    left = 0
+    for grid, image in zip(grids, images):
+        sheet.paste(image, (left, title))
+        ImageDraw.Draw(sheet).text((left + 4, 4), Path(grid).stem, fill="black")
+        left += image.width + gap
+    sheet.save(path)
+    return path
 
 
 def plot(results: list[dict], path: Path) -> Path:
@@ -78,3 +97,9 @@ def plot(results: list[dict], path: Path) -> Path:
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+if __name__ == "__main__":  # python benchmarks/quality_report.py OUT.png GRID.png GRID.png ...: grids side by side
+    import sys
+
+    print(beside([Path(p) for p in sys.argv[2:]], Path(sys.argv[1])))

@@ -189,10 +189,12 @@ class TrainConfig:
     max_grad_norm: float = option(0.0, "clip G's and D's gradient norms to this (0 = no clipping)",
                                   limit=Limit(lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = no clipping)"))
     # --- evaluation during training ---
-    eval_every: int = option(0, "every N steps, log FID in domain features (fid_domain) so the curve of quality "
-                                "against time exists; 0 = off. Trains a small classifier on the data first",
+    eval_every: int = option(0, "every N steps, log KID and FID in domain features (kid_domain, fid_domain) and keep "
+                                "the state at the lowest KID as checkpoints/best.safetensors, which generate, evaluate, "
+                                "show and the app then use (--checkpoint last for the newest); 0 = off. Trains a small "
+                                "classifier on the data first",
                              limit=at_least(0))
-    eval_n: int = option(500, "samples per FID measurement during training (capped by the real reference half)",
+    eval_n: int = option(500, "samples per KID/FID measurement during training (capped by the real reference half)",
                          limit=between(10, 50000, "FID's usual sample count is 50,000"))
 
 

@@ -18,6 +18,7 @@ from torch import nn
 from artgan.config import Config
 from artgan.data import to_uint8
 from artgan.errors import ArtganError
+from artgan.runs.best import BEST_FILE, checkpoint_candidates
 from artgan.runs.checkpoint import CorruptCheckpoint, checkpoint_entries, load_parts, newest_good_checkpoint
 from artgan.device import DTYPES, native_precisions, resolve_device
 from artgan.runs.run_dir import RunDir, open_run
@@ -58,6 +59,15 @@ class LoadedGenerator:
     step: int
     device: torch.device
     precision: str = "fp32"  # fp32, bf16 or fp16: the autocast dtype of the forward pass
+    checkpoint: Path | None = None  # the file the weights came from (None: a published run's generator)
+
+    @property
+    def from_best(self) -> bool:
+        return self.checkpoint is not None and self.checkpoint.name == BEST_FILE
+
+    def describe_checkpoint(self) -> str:
+        """``the best checkpoint (step 400)`` or ``step 600``: what the samples were drawn from."""
+        return f"the best checkpoint (step {self.step})" if self.from_best else f"step {self.step}"
 
     @property
     def conditional(self) -> bool:
@@ -120,27 +130,31 @@ class LoadedGenerator:
         return self(self.seed_noise(seeds, truncation), labels)
 
 
-def load_generator(run_path: str | Path, device: str = "cpu", checkpoint: str | Path | None = None,
+def load_generator(run_path: str | Path, device: str = "cpu", checkpoint: str | int | None = None,
                    precision: str = "fp32") -> LoadedGenerator:
     """A run's generator (its EMA copy when it has one), ready to sample on ``device`` (auto, cpu, cuda, mps).
+
+    ``checkpoint``: ``"best"``, ``"last"`` or a step; None: the best checkpoint when the run kept one
+    (``--eval-every``), else the last.
 
     ``precision``: fp32 (what evaluation compares), bf16, fp16, or auto (see the module's docstring).
 
     ``run_path`` is a run directory, a published run's folder (``artgan.runs.published``), or ``hf:user/name``.
     """
     run = RunDir(Path(resolve_run(str(run_path))))
-    published = checkpoint is None and is_published(run.path) and run.latest_checkpoint() is None
+    published = is_published(run.path) and run.latest_checkpoint() is None
+    if published and checkpoint is not None:
+        raise ArtganError(f"{run_path} is a published run: it holds one generator, so --checkpoint {checkpoint} does not apply")
     if not published:
         run = open_run(run.path)
     config, info = run.read_config(), run.read_info()
     variant = get_variant(config.model.name)(config, info["channels"], len(info["class_names"] or []))
     generator = variant.build_generator()
+    path = None
     if published:
         weights, step = load_generator_file(run.path / GENERATOR_FILE)
-    elif checkpoint:
-        weights, step = read_generator(Path(checkpoint))
     else:
-        weights, step = newest_good_checkpoint(run.checkpoints, read=read_generator)[1]
+        path, (weights, step) = read_chosen_generator(run, checkpoint)
     try:
         generator.load_state_dict(weights)
     except RuntimeError as error:
@@ -151,7 +165,16 @@ def load_generator(run_path: str | Path, device: str = "cpu", checkpoint: str | 
     layout = torch.channels_last if speed.get("memory_format", "channels-last") == "channels-last" else torch.contiguous_format
     generator.to(target, memory_format=layout).eval()
     return LoadedGenerator(generator, variant, config, info["class_names"], step, target,
-                           sampling_precision(precision, speed.get("precision", "fp32"), target))
+                           sampling_precision(precision, speed.get("precision", "fp32"), target), path)
+
+
+def read_chosen_generator(run: RunDir, checkpoint: str | int | None) -> tuple[Path, tuple[dict, int]]:
+    """The generator of the checkpoint ``checkpoint`` means (``artgan.runs.best``); by default a damaged
+    best or newest one falls back to the next, while a checkpoint asked for by name is that one or an error."""
+    candidates = checkpoint_candidates(run, checkpoint)
+    if checkpoint is not None and len(candidates) == 1:
+        return candidates[0], read_generator(candidates[0])
+    return newest_good_checkpoint(run.checkpoints, read=read_generator, candidates=candidates)
 
 
 def read_generator(path: Path) -> tuple[dict, int]:

@@ -49,8 +49,8 @@ def pick_run(key: str, need_checkpoint: bool = True) -> RunSummary | None:
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the generator...")
 def load_model(path: str, step: int):
-    """The run's generator, loaded once per checkpoint (``step`` keys the cache: a newer
-    checkpoint of a run still training loads afresh)."""
+    """The run's generator (its best checkpoint when it kept one, else the newest), loaded once per
+    checkpoint (``step`` keys the cache: a newer best or newest checkpoint loads afresh)."""
     from artgan.generation import load_generator
 
     return load_generator(path)
@@ -60,7 +60,7 @@ def model_for(run: RunSummary):
     """The run's generator; a run this install cannot load (a variant it lacks, a damaged
     checkpoint) stops the page with the reason instead of a traceback."""
     try:
-        return load_model(str(run.path), run.step)
+        return load_model(str(run.path), run.sampled_step)
     except ArtganError as error:
         st.error(f"Cannot load run {run.name!r}: {error}")
         st.stop()

@@ -14,8 +14,10 @@ from pathlib import Path
 import yaml
 
 from artgan.config import load_yaml
+from artgan.runs.best import BestRecord, read_best
 from artgan.runs.checkpoint import CHECKPOINT_PATTERN, list_checkpoints
 from artgan.runs.published import published_step
+from artgan.runs.run_dir import RunDir
 
 RUNS_ENV = "ARTGAN_APP_RUNS"  # the runs folder, set by `artgan app --runs DIR`
 # A run whose files changed this recently, and that has not written its final grid, is training.
@@ -36,10 +38,21 @@ class RunSummary:
     planned_steps: int
     updated: float  # newest modification time of anything the trainer writes
     trained_step: int = 0  # how far training got: the newest logged step, sample grid or checkpoint
+    best: BestRecord | None = None  # the best checkpoint --eval-every kept, which the app samples when there is one
 
     @property
     def has_checkpoint(self) -> bool:
         return self.step > 0
+
+    @property
+    def sampled_step(self) -> int:
+        """The step of the checkpoint the app samples: the best one when the run kept one, else the newest."""
+        return self.best.step if self.best else self.step
+
+    @property
+    def best_note(self) -> str:
+        """``best checkpoint: step 400, KID 0.0123`` for a run that kept one, else empty."""
+        return f"best checkpoint: step {self.best.step}, KID {self.best.score:.4f}" if self.best else ""
 
     @property
     def sample_frames(self) -> list[Path]:
@@ -67,7 +80,8 @@ class RunSummary:
     def label(self) -> str:
         """One line for a run picker: name, variant, data, size and step."""
         classes = f", {len(self.class_names)} classes" if self.class_names else ""
-        return f"{self.name} · {self.variant} on {self.source}{classes} · {self.size}px · step {self.step}"
+        best = f" (best of {self.step})" if self.best else ""
+        return f"{self.name} · {self.variant} on {self.source}{classes} · {self.size}px · step {self.sampled_step}{best}"
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,7 @@ def _summary(path: Path, root: Path) -> RunSummary:
         planned_steps=_integer(train, "steps", "config.yaml: train"),
         updated=max((p.stat().st_mtime for p in watched if p.exists()), default=0.0),
         trained_step=max(step, newest_frame, last_logged_step(path / "metrics.csv")),
+        best=read_best(RunDir(path)),
     )
 
 

@@ -30,6 +30,15 @@ def add_run_argument(parser: argparse.ArgumentParser, help: str = RUN_HELP) -> N
     parser.add_argument("run_dir", metavar="RUN", help=help)
 
 
+CHECKPOINT_HELP = ("which checkpoint: best (kept at the lowest KID that --eval-every measured during training), "
+                   "last (the newest), or a step number such as 1500; default: best when the run kept one, else last")
+
+
+def add_checkpoint_argument(parser: argparse.ArgumentParser) -> None:
+    """--checkpoint: the choice ``artgan.runs.best.checkpoint_candidates`` turns into a file."""
+    parser.add_argument("--checkpoint", metavar="best|last|STEP", help=CHECKPOINT_HELP)
+
+
 def add_runtime_arguments(parser: argparse.ArgumentParser, seed_help: str, seed: int = 0,
                           device_help: str = DEVICE_HELP, quiet_help: str = "no progress bars",
                           device: bool = True, device_default: str = "cpu") -> None:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments, check_count
+from artgan.cli.arguments import HelpFormatter, add_checkpoint_argument, add_run_argument, add_runtime_arguments, check_count
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="score a trained run (FID, KID, IS, precision/recall) between a floor and a ceiling",
-        description="Score a run's samples against real images of its data set, beside the average-image and "
+        description="Score a run's samples (from its best checkpoint when training kept one, else its last; "
+                    "--checkpoint chooses) against real images of its data set, beside the average-image and "
                     "noise floors and the real held-out ceiling. Writes RUN/evaluation/metrics.json, and the "
                     "self-contained HTML report RUN/evaluation/report.html unless --no-report.",
         formatter_class=HelpFormatter,
     )
     add_run_argument(parser)
+    add_checkpoint_argument(parser)
     parser.add_argument("--features", choices=("domain", "inception"), default="domain",
                         help="feature space: 'domain' = a small classifier trained on the run's own data (offline); "
                              "'inception' = the standard Inception-v3 of published FID/IS figures")
@@ -41,9 +43,11 @@ def run(args: argparse.Namespace) -> int:
     out = evaluation_folder(args.run_dir, check_output_folder(args.out) if args.out else None)
     check_writable(out, "use --out DIR to write the scores somewhere else")  # before minutes of scoring
     setup = prepare(args.run_dir, args.features, args.data, args.classifier, args.classifier_steps,
-                    args.inception_weights, args.device, args.seed, progress=not args.quiet, out=out)
+                    args.inception_weights, args.device, args.seed, progress=not args.quiet, out=out,
+                    checkpoint=args.checkpoint)
     result = evaluate(args.run_dir, args.features, args.n, args.seed, progress=not args.quiet, setup=setup, out=out)
-    print(f"{result['model']} at step {result['step']}, {result['n']} images per row, features: {result['features']}")
+    print(f"{result['model']} at {setup.model.describe_checkpoint()}, {result['n']} images per row, "
+          f"features: {result['features']}")
     print(format_table(result))
     if "per_class" in result:
         from artgan.evaluation.evaluate import format_per_class

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import HelpFormatter, add_run_argument, add_runtime_arguments, check_count
+from artgan.cli.arguments import HelpFormatter, add_checkpoint_argument, add_run_argument, add_runtime_arguments, check_count
 
 DEFAULT_N = 64
 
@@ -12,12 +12,14 @@ DEFAULT_N = 64
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "generate", help="write generated images (and a grid) from a trained run",
-        description="Sample a trained run's generator (its EMA copy when it has one). --n N draws N images "
+        description="Sample a trained run's generator (its EMA copy when it has one), from its best checkpoint "
+                    "when training kept one (--eval-every), else its last (--checkpoint chooses). --n N draws N images "
                     "from --seed; --seeds draws one image per seed, as stylegan2-ada's generate.py does "
                     "(seed0042.png is the same image on every machine).",
         formatter_class=HelpFormatter,
     )
     add_run_argument(parser)
+    add_checkpoint_argument(parser)
     parser.add_argument("--n", type=int, help=f"number of images (default: {DEFAULT_N})")
     parser.add_argument("--seeds", metavar="LIST", help="one image per seed, e.g. 0-35,100 (ranges inclusive); "
                                                         "files seedNNNN.png; replaces --n and --seed")
@@ -60,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     grid = check_output_file(args.grid, "--grid") if args.grid else None
     out = check_output_folder(args.out) if args.out else Path(args.run_dir) / "generated"
     check_writable(out, "use --out DIR to write the images somewhere else")
-    model = load_generator(args.run_dir, device=args.device, precision=args.precision)
+    model = load_generator(args.run_dir, device=args.device, precision=args.precision, checkpoint=args.checkpoint)
     columns = None
     if seeds is not None:
         images = model.sample_seeds(seeds, args.class_name, args.truncation)
@@ -84,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     if grid:
         save_image_atomic(make_grid(images, columns=columns), grid)
     if not args.quiet:
-        print(f"wrote {len(images)} images to {out}" + (f" and the grid {args.grid}" if args.grid else ""))
+        print(f"wrote {len(images)} images of {model.describe_checkpoint()} to {out}"
+              + (f" and the grid {args.grid}" if args.grid else ""))
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from artgan.cli.arguments import DEVICE_HELP, HelpFormatter, add_run_argument, check_count
+from artgan.cli.arguments import DEVICE_HELP, HelpFormatter, add_checkpoint_argument, add_run_argument, check_count
 
 ANALYSES = {
     "interpolate": "latent walks between random z, spherical (or --linear), as a grid and a GIF",
@@ -18,11 +18,13 @@ ANALYSES = {
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "show", help="draw one analysis of a trained run: " + ", ".join(ANALYSES),
-        description="Draw one visual analysis of a trained run. " + "; ".join(f"{k}: {v}" for k, v in ANALYSES.items()),
+        description="Draw one visual analysis of a trained run (its best checkpoint when training kept one, else "
+                    "its last; --checkpoint chooses). " + "; ".join(f"{k}: {v}" for k, v in ANALYSES.items()),
         formatter_class=HelpFormatter,
     )
     add_run_argument(parser)
     parser.add_argument("what", choices=list(ANALYSES), help="which analysis")
+    add_checkpoint_argument(parser)
     parser.add_argument("--out", metavar="FILE.png", help="where the picture goes (default: RUN/show/WHAT.png)")
     parser.add_argument("--seed", type=int, default=0, help="noise seed: same seed, same pictures")
     parser.add_argument("--rows", type=int, default=4, help="interpolate: number of walks")
@@ -64,7 +66,7 @@ def draw_interpolation(args, out):
     seeds = parse_seeds(args.seeds) if args.seeds else None
     if seeds is not None and len(seeds) < 2:
         raise ArtganError(f"--seeds needs at least two seeds to walk between, got {args.seeds!r}")
-    model = load_generator(args.run_dir, args.device)
+    model = load_generator(args.run_dir, args.device, args.checkpoint)
     spherical = not args.linear
     interpolation_figure(model, args.rows, args.steps, args.seed, spherical, args.class_name, seeds).save(out)
     gif = interpolation_gif(model, out.with_suffix(".gif"), args.rows, 24, args.seed, spherical, args.class_name, seeds)
@@ -76,7 +78,7 @@ def draw_classes(args, out):
     from artgan.evaluation.figures import class_grid_figure
     from artgan.generation import load_generator
 
-    model = load_generator(args.run_dir, args.device)
+    model = load_generator(args.run_dir, args.device, args.checkpoint)
     if not model.conditional:
         raise ArtganError(f"`show classes` needs a conditional model (cdcgan, acgan, can); this run's is {model.variant.name}")
     class_grid_figure(model, args.per_class, args.seed).save(out)
@@ -88,7 +90,7 @@ def draw_ranking(args, out):
     from artgan.evaluation.ranking import load_discriminator, rank_samples
     from artgan.generation import load_generator
 
-    model = load_generator(args.run_dir, args.device)
+    model = load_generator(args.run_dir, args.device, args.checkpoint)
     ranking_figure(rank_samples(model, load_discriminator(args.run_dir, model), args.n, args.k, args.seed)).save(out)
     return [out]
 
@@ -113,7 +115,7 @@ def draw_average(args, out):
     from artgan.generation import load_generator
     from artgan.visual.preview import average_image
 
-    model = load_generator(args.run_dir, args.device)
+    model = load_generator(args.run_dir, args.device, args.checkpoint)
     samples = model.sample(args.n, args.seed).double().mean(0).round().to(torch.uint8)
     pair = torch.stack([average_image(run_data(model)), samples])
     captioned_row(pair, ["real data", f"{args.n} samples"], "average", 64).save(out)

@@ -95,8 +95,10 @@ def domain_classifier_for(run_path: Path, reference: ImageSet, held_out: ImageSe
 
 def prepare(run_path: str | Path, features: str = "domain", source: str | None = None, classifier: str | Path | None = None,
             classifier_steps: int = 400, inception_weights: str | Path | None = None, device: str = "cpu",
-            seed: int = 0, progress: bool = False, out: str | Path | None = None) -> EvaluationSetup:
-    model = load_generator(run_path, device=device)
+            seed: int = 0, progress: bool = False, out: str | Path | None = None,
+            checkpoint: str | int | None = None) -> EvaluationSetup:
+    """``checkpoint``: best, last or a step (``artgan.runs.best``); None: the best when the run kept one."""
+    model = load_generator(run_path, device=device, checkpoint=checkpoint)
     reference, held_out = split_real(run_data(model, source, progress), seed=seed)
     if features not in ("domain", "inception"):
         raise ArtganError(f"--features must be domain or inception, got {features!r}")
@@ -168,6 +170,7 @@ def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed
     result = {
         "run": str(run_path),
         "step": setup.model.step,
+        "checkpoint": setup.model.checkpoint.name if setup.model.checkpoint else None,
         "model": setup.model.variant.name,
         "features": setup.network.name,
         "n": n,

@@ -31,7 +31,7 @@ class Ranked:
 def load_discriminator(run_path: str | Path, model: LoadedGenerator) -> nn.Module:
     """The discriminator of the checkpoint ``model`` was loaded from."""
     run = open_run(run_path)
-    path = checkpoint_path(run.checkpoints, model.step)
+    path = model.checkpoint or checkpoint_path(run.checkpoints, model.step)
     if not path.is_file():
         path = list_checkpoints(run.checkpoints)[-1]
     D = model.variant.build_discriminator()

@@ -1,6 +1,9 @@
-"""`--eval-every N`: FID in domain features during training, logged as ``fid_domain`` beside the losses.
+"""`--eval-every N`: KID and FID in domain features during training, logged as ``kid_domain`` and
+``fid_domain`` beside the losses, and handed to whoever keeps the best checkpoint.
 
-Losses of a GAN say little about image quality; this curve does. The domain classifier and the
+Losses of a GAN say little about image quality; these curves do. KID ranks the checkpoints: it is
+unbiased in the number of samples (Binkowski et al. 2018), where FID's bias at a few hundred
+samples can outweigh the differences between two steps. The domain classifier and the
 real reference features are computed once, before the first step, on the same real split that
 `artgan evaluate` uses, and the classifier is saved in the run so evaluate (and a resumed run)
 measure in the very same feature space. The samples come from one fixed noise batch, so the curve
@@ -18,20 +21,28 @@ from torch import nn
 from artgan.data import ImageSet, to_uint8
 from artgan.evaluation.evaluate import domain_classifier_for
 from artgan.evaluation.features import DomainFeatures, extract
-from artgan.evaluation.metrics import fid
+from artgan.evaluation.metrics import fid, kid
 from artgan.evaluation.split import split_real
 
 
+# KID's subsets: fewer than evaluate's 100, since this runs every N steps; the subsets are drawn
+# with a fixed seed, so a score moves only because G changed.
+KID_SUBSETS = 20
+
+
 class FIDTracker:
-    """A trainer hook: ``tracker(step, done, G)`` after each step measures FID every ``every`` steps.
+    """A trainer hook: ``tracker(step, done, G)`` after each step measures KID and FID every ``every`` steps.
 
     What it needs of the run is given once: the latent size, the device, the variant's label
-    sampler (conditional runs draw their classes as in training) and the metrics log it writes to.
+    sampler (conditional runs draw their classes as in training), the metrics log it writes to and
+    ``on_scores(step, scores)``, told every measurement (the best checkpoint's keeper).
     """
 
     def __init__(self, run_path: Path, data: ImageSet, every: int, n: int, seed: int, progress: bool,
-                 latent_dim: int, device: torch.device, sample_labels: Callable, log):
+                 latent_dim: int, device: torch.device, sample_labels: Callable, log,
+                 on_scores: Callable[[int, dict[str, float]], None] | None = None):
         self.every, self.latent_dim, self.device, self.sample_labels, self.log = every, latent_dim, device, sample_labels, log
+        self.on_scores = on_scores
         reference, held_out = split_real(data, seed=0)
         classifier = domain_classifier_for(Path(run_path), reference, held_out, steps=400, progress=progress)
         self.network = DomainFeatures(classifier)
@@ -40,7 +51,7 @@ class FIDTracker:
         self.noise: torch.Tensor | None = None
 
     @torch.no_grad()
-    def measure(self, G: nn.Module) -> float:
+    def measure(self, G: nn.Module) -> dict[str, float]:
         if self.noise is None:
             generator = torch.Generator().manual_seed(self.seed + 12345)
             self.noise = torch.randn(self.n, self.latent_dim, generator=generator).to(self.device)
@@ -50,8 +61,12 @@ class FIDTracker:
         images = torch.cat([to_uint8(G(self.noise[i:i + 256], labels[i:i + 256] if labels is not None else None)).cpu()
                             for i in range(0, self.n, 256)])
         G.train(was_training)
-        return fid(self.reference, extract(self.network, images).vectors)
+        fake = extract(self.network, images).vectors
+        return {"kid_domain": kid(self.reference, fake, subsets=KID_SUBSETS)[0], "fid_domain": fid(self.reference, fake)}
 
     def __call__(self, step: int, done: bool, G: nn.Module) -> None:
         if step % self.every == 0 or done:
-            self.log.log(step, {"fid_domain": self.measure(G)})
+            scores = self.measure(G)
+            self.log.log(step, scores)
+            if self.on_scores is not None:
+                self.on_scores(step, scores)

@@ -11,6 +11,7 @@ from artgan.errors import ArtganError
 from artgan.generation import GENERATOR_KEYS, read_generator
 from artgan.hub.card import model_card, read_metrics_json
 from artgan.hub.resolve import REPO_ID, network_errors
+from artgan.runs.best import checkpoint_candidates
 from artgan.runs.checkpoint import checkpoint_entries, newest_good_checkpoint
 from artgan.runs.published import COPIED_FILES, GENERATOR_FILE, save_generator
 from artgan.runs.run_dir import open_run
@@ -23,7 +24,8 @@ def publish_folder(run_path: str | Path, repo_id: str, folder: Path, licence: st
 
     run = open_run(run_path)
     config, info = run.read_config(), run.read_info()
-    checkpoint, (weights, step) = newest_good_checkpoint(run.checkpoints, read=read_generator)
+    checkpoint, (weights, step) = newest_good_checkpoint(run.checkpoints, read=read_generator,
+                                                         candidates=checkpoint_candidates(run))  # the best when kept
     entry = next(k for k in GENERATOR_KEYS if k in checkpoint_entries(checkpoint))
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

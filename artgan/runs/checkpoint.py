@@ -137,23 +137,24 @@ def load_parts(path: Path, parts: list[str] | None) -> dict:
     return {part: unflatten_state(skeleton[part], tensors) for part in parts}
 
 
-def newest_good_checkpoint(directory: Path, quarantine: bool = False,
-                           read: Callable[[Path], Any] = load_checkpoint) -> tuple[Path, Any] | None:
+def newest_good_checkpoint(directory: Path, quarantine: bool = False, read: Callable[[Path], Any] = load_checkpoint,
+                           candidates: list[Path] | None = None) -> tuple[Path, Any] | None:
     """The newest checkpoint that ``read`` loads and finds matching its checksums, with what it read
-    (by default the whole state); None if there is none.
+    (by default the whole state); None if there is none. ``candidates``: the files to try, in that
+    order (default: the step checkpoints in ``directory``, newest first).
 
     A damaged one is skipped with a warning; with ``quarantine`` it is also renamed ``*.corrupt`` so
     that pruning can never delete the good checkpoint behind it while keeping the bad one.
     """
     damaged: list[tuple[Path, CorruptCheckpoint]] = []
-    found = list_checkpoints(directory)
-    for path in reversed(found):
+    found = list(reversed(list_checkpoints(directory))) if candidates is None else candidates
+    for path in found:
         try:
             return path, read(path)
         except CorruptCheckpoint as error:
             damaged.append((path, error))
             note = quarantine_file(path) if quarantine and not isinstance(error, UnverifiedCheckpoint) else ""
-            if path != found[0] or note:  # the last one's failure is the error below
+            if path != found[-1] or note:  # the last one's failure is the error below
                 warnings.warn(f"{error}; falling back to the previous checkpoint{note}", stacklevel=2)
     if damaged and all(isinstance(error, UnverifiedCheckpoint) for _, error in damaged):
         raise damaged[0][1]

@@ -14,7 +14,9 @@ from artgan.paths import check_output_folder, check_writable
 from artgan.training import distributed
 from artgan.training.calibration import SpeedSettings, recorded_speed
 from artgan.device import resolve_device
+from artgan.runs.best import BestRecord, forget_best, read_best, write_best
 from artgan.runs.run_dir import RunDir, default_run_path, refuse_to_overwrite
+from artgan.training.best import BestKeeper
 from artgan.training.trainer import Trainer
 from artgan.variants import get_variant
 
@@ -57,18 +59,25 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
         speed = recorded_speed(run.read_info(), config, distributed.local_device(resolve_device(config.train.device)))
     trainer = Trainer(config, run, data, progress=progress, speed=speed)
     if main:
-        write_run_files(config, run, data, trainer.speed)
-    if config.train.eval_every > 0 and main:
-        from artgan.evaluation.tracking import FIDTracker  # evaluation builds on training, so only on request
-
-        t = config.train
-        trainer.hooks.append(FIDTracker(run.path, data, t.eval_every, t.eval_n, t.seed, progress, config.model.latent_dim,
-                                        trainer.device, trainer.variant.sample_labels, trainer.log))
+        write_run_files(config, run, data, trainer.speed, kept=read_best(run) if resume else None)
+    if config.train.eval_every > 0 and main:  # rank 0 alone measures and keeps the best
+        trainer.hooks.append(quality_tracker(config, run, data, trainer, progress))
     if not (resume and trainer.resume()):
         trainer.log.truncate_after(0)  # a fresh start in a folder a killed run left metrics in
-        quality = ["fid_domain"] if config.train.eval_every > 0 else []
+        if main:
+            forget_best(run)
+        quality = ["kid_domain", "fid_domain"] if config.train.eval_every > 0 else []
         trainer.log.log_hparams(config.to_dict(), ["loss_d", "loss_g", "d_real", "d_fake", *quality])
     return trainer, data
+
+
+def quality_tracker(config: Config, run: RunDir, data: ImageSet, trainer: Trainer, progress: bool):
+    """--eval-every's hook: KID and FID every N steps, and the best checkpoint kept by KID."""
+    from artgan.evaluation.tracking import FIDTracker  # evaluation builds on training, so only on request
+
+    t = config.train
+    return FIDTracker(run.path, data, t.eval_every, t.eval_n, t.seed, progress, config.model.latent_dim, trainer.device,
+                      trainer.variant.sample_labels, trainer.log, on_scores=BestKeeper(run, trainer.state_dict))
 
 
 def check_run_writable(run: RunDir) -> None:
@@ -83,7 +92,9 @@ def check_run_writable(run: RunDir) -> None:
                                    f"train a copy ({copy}); generate and evaluate --out DIR work on a read-only run")
 
 
-def write_run_files(config: Config, run: RunDir, data: ImageSet, speed: SpeedSettings) -> None:
+def write_run_files(config: Config, run: RunDir, data: ImageSet, speed: SpeedSettings,
+                    kept: BestRecord | None = None) -> None:
+    """config.yaml and run.json; ``kept``: the best checkpoint's record a resumed run goes on from."""
     if data.skipped:
         report_skipped(data)
     run.path.mkdir(parents=True, exist_ok=True)
@@ -100,6 +111,8 @@ def write_run_files(config: Config, run: RunDir, data: ImageSet, speed: SpeedSet
         "artgan_version": __version__,
         "speed": speed.to_dict(),  # reused by --resume, so the resumed steps compute as the first ones did
     })
+    if kept is not None:
+        write_best(run, kept)
 
 
 def train(config: Config, out: str | Path | None = None, resume: bool = False, progress: bool = True) -> RunDir:

@@ -11,7 +11,10 @@ import pytest
 
 from artgan.app.runs import RUNS_ENV
 from artgan.app.views.compare import overlaid
+from artgan.runs.best import BestRecord, best_path, write_best
+from artgan.runs.checkpoint import checkpoint_path
 from artgan.runs.metrics_log import read_metrics
+from artgan.runs.run_dir import RunDir
 from artgan.generation import load_generator
 from artgan.visual.grid import make_grid, upscale
 from tests.app.conftest import page, shown_image, train_run
@@ -23,6 +26,9 @@ def two_runs(runs_root, tmp_path_factory):
     root = tmp_path_factory.mktemp("compare")
     shutil.copytree(runs_root / "digits", root / "digits")
     train_run(root / "digits-seed1", "--data", "sklearn:digits", "--steps", "4", "--seed", "1")
+    second = RunDir(root / "digits-seed1")  # keeps a best checkpoint: its step 2, as if KID had been lowest there
+    shutil.copy(checkpoint_path(second.checkpoints, 2), best_path(second))
+    write_best(second, BestRecord("kid_domain", 0.01, 2))
     rows = {"model": {"fid": 90.0, "kid": 0.08, "precision": 0.4, "recall": 0.3},
             "floor: average image": {"fid": 300.0, "kid": 0.5, "precision": 0.0, "recall": 0.0},
             "floor: noise": {"fid": 400.0, "kid": 0.7, "precision": 0.0, "recall": 0.0},
@@ -43,6 +49,17 @@ def test_compare_shows_each_runs_grid_for_the_same_seed(two_runs, monkeypatch, m
         expected = make_grid(load_generator(two_runs / name).sample(16, 3))
         assert np.array_equal(shown_image(at, media, index), np.asarray(upscale(expected, 320)))
     assert not np.array_equal(shown_image(at, media, 0), shown_image(at, media, 1))
+
+
+def test_compare_samples_and_marks_the_best_checkpoint(two_runs, monkeypatch, media):
+    monkeypatch.setenv(RUNS_ENV, str(two_runs))
+    at = page("compare").run()
+    names = at.multiselect(key="compare_runs").value
+    captions = [image.proto.imgs[0].caption for image in at.get("image")]
+    assert captions[names.index("digits-seed1")] == "digits-seed1 · best checkpoint: step 2, KID 0.0100"
+    assert captions[names.index("digits")] == "digits · step 4"
+    best = make_grid(load_generator(two_runs / "digits-seed1", checkpoint=2).sample(16, 0))
+    assert np.array_equal(shown_image(at, media, names.index("digits-seed1")), np.asarray(upscale(best, 320)))
 
 
 def test_compare_overlays_curves_and_tables_the_evaluations_with_floor_and_ceiling(two_runs, monkeypatch):

@@ -168,6 +168,24 @@ def test_runs_table_says_how_far_training_got_and_where_the_checkpoint_is(app_ru
     assert {m.label: m.value for m in at.metric}["Trained to step"] == "200 / 4"
 
 
+def test_runs_page_and_generate_mark_the_best_checkpoint_they_sample(app_runs, tmp_path, monkeypatch, media):
+    from artgan.runs.best import BestRecord, best_path, write_best
+    from artgan.runs.checkpoint import checkpoint_path
+    from artgan.runs.run_dir import RunDir
+
+    run = RunDir(shutil.copytree(app_runs / "digits", tmp_path / "runs" / "kept"))
+    shutil.copy(checkpoint_path(run.checkpoints, 2), best_path(run))
+    write_best(run, BestRecord("kid_domain", 0.0123, 2))
+    monkeypatch.setenv(RUNS_ENV, str(tmp_path / "runs"))
+    at = page("monitor").run()
+    assert at.dataframe[0].value.iloc[0]["best (KID)"] == "2 (0.0123)"
+    assert any("best checkpoint: step 2, KID 0.0123" in c.value for c in at.caption)
+    at = page("generate").run()
+    assert at.get("image")[0].proto.imgs[0].caption.startswith("kept · step 2 (best) · seed 0")
+    expected = make_grid(load_generator(run.path, checkpoint=2).sample(16, 0))
+    assert np.array_equal(shown_image(at, media), np.asarray(upscale(expected, 384)))
+
+
 def test_generate_truncation_slider_draws_the_truncated_samples(app_runs, media):
     at = page("generate").run()
     at.slider(key="generate_truncation").set_value(0.5).run()

@@ -56,3 +56,17 @@ def test_runs_outside_the_root_are_never_offered(runs_root, tmp_path):
     os.symlink(runs_root / "digits", root / "elsewhere")  # a link out of the folder
     assert find_runs(root) == []
     assert find_runs(tmp_path / "missing") == []
+
+
+def test_a_run_that_kept_a_best_checkpoint_is_summarised_and_sampled_from_it(runs_root, tmp_path):
+    from artgan.runs.best import BestRecord, best_path, write_best
+    from artgan.runs.checkpoint import checkpoint_path
+    from artgan.runs.run_dir import RunDir
+
+    copy = RunDir(shutil.copytree(runs_root / "digits", tmp_path / "digits"))
+    assert find_runs(tmp_path)[0].best is None
+    shutil.copy(checkpoint_path(copy.checkpoints, 2), best_path(copy))
+    write_best(copy, BestRecord("kid_domain", 0.0123, 2))
+    [run] = find_runs(tmp_path)
+    assert (run.best, run.step, run.sampled_step) == (BestRecord("kid_domain", 0.0123, 2), 4, 2)
+    assert run.best_note == "best checkpoint: step 2, KID 0.0123" and "step 2 (best of 4)" in run.label

@@ -1,34 +1,90 @@
-"""--eval-every: FID in domain features logged during training, on the curves, and reused by evaluate."""
+"""--eval-every: KID and FID in domain features logged during training, the best state kept, the classifier reused."""
 
+import json
 import shutil
+
+import pytest
+import torch
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from artgan.cli import main
 from artgan.config import build_config
 from artgan.evaluation.domain_classifier import load_classifier
+from artgan.generation import load_generator
+from artgan.runs.best import BestRecord, best_path, read_best, write_best
+from artgan.runs.checkpoint import checkpoint_path, load_checkpoint
+from artgan.runs.run_dir import RunDir
 from artgan.training import train
 from artgan.runs.metrics_log import read_metrics
 from tests.conftest import tiny_overrides
 
 
-def test_eval_every_logs_fid_that_falls_as_the_generator_learns(tmp_path, digits_setup, digits_run):
+@pytest.fixture(scope="module")
+def tracked_run(tmp_path_factory, digits_setup, digits_run):
+    """120 steps with --eval-every 40 and a checkpoint at every measurement."""
+    root = tmp_path_factory.mktemp("tracked")
     # The tracker reuses a classifier already in the run (as a resumed run does): copy the session's one.
-    (tmp_path / "run" / "evaluation").mkdir(parents=True)
-    shutil.copy(digits_run / "evaluation" / "classifier.safetensors", tmp_path / "run" / "evaluation")
-    overrides = tiny_overrides(tmp_path, steps=120, batch=32, eval_every=40, eval_n=100, lr_g=5e-4, lr_d=5e-4,
-                               sample_every=120, checkpoint_every=120, log_every=20)
+    (root / "run" / "evaluation").mkdir(parents=True)
+    shutil.copy(digits_run / "evaluation" / "classifier.safetensors", root / "run" / "evaluation")
+    overrides = tiny_overrides(root, steps=120, batch=32, eval_every=40, eval_n=100, lr_g=5e-4, lr_d=5e-4,
+                               sample_every=120, checkpoint_every=40, keep_checkpoints=5, log_every=20)
     overrides["model"].update({"g_width": 16, "d_width": 16})
-    run = train(build_config(overrides), out=tmp_path / "run", progress=False)
-    steps, values = read_metrics(run.path)["fid_domain"]
-    assert steps == [40, 80, 120]
-    assert all(v > 0 for v in values) and values[-1] < values[0]  # quality improves with training
+    return train(build_config(overrides), out=root / "run", progress=False), overrides
+
+
+def test_eval_every_logs_fid_and_kid_that_fall_as_the_generator_learns(tracked_run):
+    run, _ = tracked_run
+    for name in ("fid_domain", "kid_domain"):
+        steps, values = read_metrics(run.path)[name]
+        assert steps == [40, 80, 120]
+        assert values[-1] < values[0]  # quality improves with training
+    assert all(v > 0 for v in read_metrics(run.path)["fid_domain"][1])
     assert load_classifier(run.path / "evaluation" / "classifier.safetensors").info.num_classes == 10
     assert len(read_metrics(run.path)["loss_d"][0]) == 6  # the losses are still logged every 20 steps
-    board = EventAccumulator(str(run.path / "tensorboard"))  # the quality curve in TensorBoard too
+    board = EventAccumulator(str(run.path / "tensorboard"))  # the quality curves in TensorBoard too
     board.Reload()
-    assert [(s.step, round(s.value, 3)) for s in board.Scalars("fid_domain")] == [(s, round(v, 3)) for s, v in zip(steps, values)]
+    for name in ("fid_domain", "kid_domain"):
+        steps, values = read_metrics(run.path)[name]
+        assert [s.step for s in board.Scalars(name)] == steps
+        assert [s.value for s in board.Scalars(name)] == pytest.approx(values, rel=1e-5)  # float32 there
+
+
+def test_the_state_at_the_lowest_kid_is_kept_as_the_best(tracked_run):
+    run, _ = tracked_run
+    steps, values = read_metrics(run.path)["kid_domain"]
+    best = read_best(run)
+    assert (best.metric, best.step) == ("kid_domain", steps[values.index(min(values))])
+    assert best.score == pytest.approx(min(values), rel=1e-6)
+    kept, saved = load_checkpoint(best_path(run)), load_checkpoint(checkpoint_path(run.checkpoints, best.step))
+    assert kept["step"] == best.step and set(kept) == set(saved)  # a whole training state, as a step checkpoint is
+    assert all(torch.equal(kept["generator"][k], v) for k, v in saved["generator"].items())
+    assert load_generator(run.path).step == best.step  # and what sampling uses by default
+
+
+def test_a_resumed_run_keeps_a_better_best_and_goes_on_measuring(tracked_run, tmp_path):
+    run, overrides = tracked_run
+    copy = RunDir(shutil.copytree(run.path, tmp_path / "run"))
+    unbeatable = BestRecord("kid_domain", -1.0, read_best(copy).step)  # no later state can score lower
+    write_best(copy, unbeatable)
+    kept = best_path(copy).read_bytes()
+    overrides["train"]["steps"] = 160
+    train(build_config(overrides), out=copy.path, resume=True, progress=False)
+    assert read_metrics(copy.path)["kid_domain"][0] == [40, 80, 120, 160]
+    assert read_best(copy) == unbeatable and best_path(copy).read_bytes() == kept
 
 
 def test_eval_every_is_off_by_default(tmp_path):
     run = train(build_config(tiny_overrides(tmp_path)), out=tmp_path / "run", progress=False)
     assert "fid_domain" not in read_metrics(run.path) and not (run.path / "evaluation").exists()
+
+
+def test_evaluate_scores_the_best_checkpoint_unless_told_otherwise(tracked_run, tmp_path, capsys):
+    run, _ = tracked_run
+    best = read_best(run)
+    for choice, name, step in (([], "best.safetensors", best.step), (["--checkpoint", "last"], "step_00000120.safetensors", 120)):
+        out = tmp_path / name
+        assert main(["evaluate", str(run.path), "--n", "20", "--no-report", "--quiet", "--out", str(out), *choice]) == 0
+        result = json.loads((out / "metrics.json").read_text())
+        assert (result["checkpoint"], result["step"]) == (name, step)
+    assert f"dcgan at the best checkpoint (step {best.step}), 20 images per row" in capsys.readouterr().out

@@ -9,13 +9,13 @@ import streamlit as st
 
 from artgan.app.common import model_for, runs_root, show
 from artgan.app.runs import RunSummary, find_runs
+from artgan.runs.best import BEST_FILE
 from artgan.runs.metrics_log import read_metrics
 from artgan.visual.grid import make_grid
 
 MAX_RUNS = 4
 ROWS = {"model": "model", "floor: average image": "floor (average image)", "floor: noise": "floor (noise)",
         "ceiling: real held-out": "ceiling (real)"}
-BEST = "best.safetensors"  # the checkpoint kept at the run's best tracked score, when the run keeps one
 
 
 def render() -> None:
@@ -47,12 +47,7 @@ def grids(runs: list[RunSummary]) -> None:
     for column, run in zip(columns, runs):
         with column, st.spinner(f"Sampling {run.name}..."):
             model = model_for(run)
-            show(make_grid(model.sample(n, seed)), f"{run.name} · step {run.step}" + best_note(run), min_side=320)
-
-
-def best_note(run: RunSummary) -> str:
-    best = run.path / "checkpoints" / BEST
-    return " · best checkpoint kept" if best.is_file() else ""
+            show(make_grid(model.sample(n, seed)), f"{run.name} · " + (run.best_note or f"step {run.step}"), min_side=320)
 
 
 def curves(runs: list[RunSummary]) -> None:
@@ -98,7 +93,9 @@ def metrics_table(runs: list[RunSummary]) -> pd.DataFrame:
         for key, label in ROWS.items():
             row = result["rows"].get(key)
             if row is not None:
-                rows.append({"run": run.name, "row": label, "step": result.get("step"), "features": result.get("features"),
+                best = result.get("checkpoint") == BEST_FILE
+                rows.append({"run": run.name, "row": label, "step": result.get("step"), "checkpoint": "best" if best else "",
+                             "features": result.get("features"),
                              "KID": row.get("kid"), "FID": row.get("fid"), "precision": row.get("precision"),
                              "recall": row.get("recall")})
     return pd.DataFrame(rows)

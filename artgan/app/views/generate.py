@@ -31,8 +31,8 @@ def render() -> None:
     grid = make_grid(images)
     picture = tiles(images)
     what = class_name or ("mixed classes" if model.conditional else "")
-    show(grid, f"{run.name} · step {run.step} · seed {seed}" + (f" · {what}" if what else "")
-         + (f" · ψ {psi:.2f}" if psi < 1 else ""))
+    step = f"step {run.sampled_step}" + (" (best)" if run.best else "")
+    show(grid, f"{run.name} · {step} · seed {seed}" + (f" · {what}" if what else "") + (f" · ψ {psi:.2f}" if psi < 1 else ""))
 
     stem = f"{run.path.name}-seed{seed}" + (f"-{class_name}" if class_name else "") + (f"-psi{psi:.2f}" if psi < 1 else "")
     first, second = st.columns(2)

@@ -29,7 +29,7 @@ def render() -> None:
     run = pick_run("judge_run")
     if run is None:
         return
-    st.fragment(run_every=POLL_SECONDS if evaluating(run.path) else None)(evaluation)(run.path, run.name, run.step)
+    st.fragment(run_every=POLL_SECONDS if evaluating(run.path) else None)(evaluation)(run.path, run.name, run.sampled_step)
     ranking(run)
 
 
@@ -116,7 +116,7 @@ def ranking(run) -> None:
     n = right.select_slider("Samples ranked", [64, 128, 256, 512], 256, key="judge_ranked")
     with st.spinner("Ranking samples by D..."):
         try:
-            figure = ranked_figure(str(run.path), run.step, k, n)
+            figure = ranked_figure(str(run.path), run.sampled_step, k, n)
         except ArtganError as error:
             st.error(str(error))
             return

@@ -1,7 +1,8 @@
 """The Python API: what a notebook needs, with the CLI's defaults and names.
 
 ``artgan.train(data="sklearn:digits", steps=200)`` takes the same options as ``artgan train``
-(``data`` and ``model`` as on the command line, every other option by its config field name),
+(``data`` and ``model`` as on the command line, every other option by its config field name,
+a variant's own options too),
 and resolves them as the CLI does (``artgan.runs.recipe.resolve_config``): defaults, then the
 variant's own defaults, then yours.
 """
@@ -21,8 +22,10 @@ FLAG_ALIASES = {"data": ("data", "source"), "model": ("model", "name")}
 
 def option_overrides(options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``{"steps": 50, "data": "x"}`` -> ``{"train": {"steps": 50}, "data": {"source": "x"}}``."""
+    from artgan.variants import variant_options
+
     where = {f.name: (section, f.name) for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
-    where.update(FLAG_ALIASES)
+    where.update({name: ("model", name) for name in variant_options()}, **FLAG_ALIASES)
     overrides: dict[str, dict[str, Any]] = {}
     for name, value in options.items():
         if name not in where:

@@ -23,7 +23,7 @@ import yaml
 
 from artgan.atomic import write_text_atomic
 from artgan.errors import ArtganError
-from artgan.options import Limit, at_least, between, check_section, option, positive, short, within
+from artgan.options import Limit, at_least, between, check_section, default_of, flag_name, option, positive, short, within
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,6 +60,9 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
+    """What every variant reads. A variant's own options (WGAN's weight clip, cDCGAN's projection)
+    are declared in its file, in a subclass of this (``Variant.model_config``)."""
+
     name: str = option("dcgan", "GAN variant (see `artgan train --list-models`)", flag="--model")
     latent_dim: int = option(100, "size of the noise vector z",
                              limit=between(1, 4096, "StyleGAN's is 512; the first layer holds latent_dim x 8,192 weights"))
@@ -71,23 +74,7 @@ class ModelConfig:
                           limit=between(1, 512, "every layer is capped at 512 channels: a wider value changes nothing"))
     extra_layers: int = option(0, "extra 3x3 conv layers at full resolution in G and D (depth)",
                                limit=between(0, 16, "each adds a full-resolution 3x3 conv to G and D"))
-    mlp_hidden: int = option(512, "hidden units of the fully-connected GAN",
-                             limit=between(1, 8192, "each hidden layer holds mlp_hidden squared weights"))
-    mlp_layers: int = option(3, "hidden layers of the fully-connected GAN",
-                             limit=between(1, 32, "deeper fully-connected GANs do not train"))
-    d_dropout: float = option(0.0, "dropout in the fully-connected discriminator (first report)", limit=within(0, 1))
-    # --- GAN variants: each read only by the variants it names ---
-    d_norm: str = option("batch", "normalisation in the DCGAN discriminator (wgan-gp defaults to layer: "
-                                  "its penalty is per sample)", choices=("batch", "layer", "instance", "none"))
-    weight_clip: float = option(0.01, "wgan: critic weights are clipped to [-c, c] after every critic step",
-                                limit=positive())
-    gp_weight: float = option(10.0, "wgan-gp: gradient penalty weight lambda (Gulrajani et al.)", limit=at_least(0))
-    projection: bool = option(False, "cdcgan: projection discriminator (Miyato & Koyama) instead of label maps")
-    class_weight: float = option(1.0, "acgan/can: weight of the class (or style) losses added to the adversarial ones",
-                                 limit=at_least(0))
-    ambiguity: str = option("uniform", "can: style-ambiguity loss: cross-entropy to the uniform distribution "
-                                       "(paper), or the per-class binary form (third report)",
-                            choices=("uniform", "binary"))
+    d_norm: str = option("batch", "normalisation in the DCGAN discriminator", choices=("batch", "layer", "instance", "none"))
 
 
 @dataclass
@@ -133,7 +120,7 @@ class TrainConfig:
                             limit=between(1, 1024, "images in one sample grid, generated at every --sample-every"))
     # --- stabilisers: tricks every variant honours where they make sense ---
     label_smoothing: float = option(0.0, "one-sided label smoothing: D's real targets drawn from [1-s, 1] "
-                                         "(second report: 0.2; dcgan, cdcgan and mlp default to 0.2); BCE variants only",
+                                         "(the second report used 0.2); BCE variants only",
                                     limit=within(0, 1))
     smooth_fake: bool = option(False, "also draw fake targets from [0, s] (the second report's two-sided form)")
     label_flip: float = option(0.0, "probability of swapping a sample's real/fake target in D's loss; BCE variants only",
@@ -272,28 +259,59 @@ def merge_overrides(*layers: dict) -> dict:
 
 
 def build_config(overrides: dict) -> Config:
-    """The dataclass defaults with exactly these overrides, type-checked field by field.
+    """The dataclass defaults with exactly these overrides, type-checked and range-checked field by
+    field; the model section is the chosen variant's ``model_config`` (its own options included).
 
     No variant defaults: a run's config comes from ``artgan.runs.recipe.resolve_config``.
     """
     layers = merge_overrides(overrides)
-    sections = {}
-    for name, cls in SECTIONS.items():
-        values = layers.get(name, {})
-        hints = get_type_hints(cls)
-        known = {f.name for f in dataclasses.fields(cls)}
-        for key in values:
-            if key not in known:
-                raise ArtganError(
-                    f"unknown option {name}.{key}; valid {name} options: {', '.join(sorted(known))}"
-                )
-        kwargs = {key: _coerce(f"{name}.{key}", value, hints[key]) for key, value in values.items()}
-        sections[name] = cls(**kwargs)
-    config = Config(**sections)
-    for name in SECTIONS:
-        check_section(name, getattr(config, name))
+    model = layers.get("model", {})
+    model_class = model_config_class(model.get("name", ModelConfig.name))
+    config = Config(data=build_section("data", DataConfig, layers.get("data", {})),
+                    model=build_section("model", model_class, without_other_variants_options(model_class, model)),
+                    train=build_section("train", TrainConfig, layers.get("train", {})))
     _check_combinations(config.train)
     return config
+
+
+def build_section(name: str, cls: type, values: dict) -> Any:
+    hints = get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in values:
+        if key not in known:
+            raise ArtganError(f"unknown option {name}.{key}; valid {name} options: {', '.join(sorted(known))}")
+    section = cls(**{key: _coerce(f"{name}.{key}", value, hints[key]) for key, value in values.items()})
+    check_section(name, section)
+    return section
+
+
+def model_config_class(name: Any) -> type[ModelConfig]:
+    # Imported here, not at the top: the variants build on this module, and declare their options in their own files.
+    from artgan.variants import get_variant
+
+    return get_variant(name).model_config
+
+
+def without_other_variants_options(model_class: type[ModelConfig], values: dict) -> dict:
+    """The model section without the options that only other variants read. Recipes saved before
+    each variant declared its own options list them all, at their defaults: those are dropped; a
+    value chosen for another variant is refused rather than silently ignored (its type and limit first)."""
+    from artgan.variants import variant_options
+
+    others, own = variant_options(), {f.name for f in dataclasses.fields(model_class)}
+    kept = {}
+    for key, value in values.items():
+        if key in own or key not in others:
+            kept[key] = value
+            continue
+        declared = others[key][0].model_config
+        option_field = declared.__dataclass_fields__[key]
+        if getattr(build_section("model", declared, {key: value}), key) != default_of(option_field):
+            readers = " and ".join(v.name for v in others[key])
+            raise ArtganError(f"option model.{key} ({flag_name(option_field)}) is read by {readers} only, not by "
+                              f"model {values.get('name', ModelConfig.name)!r}: drop it, or train --model "
+                              f"{others[key][0].name}")
+    return kept
 
 
 def _check_combinations(train: TrainConfig) -> None:

@@ -5,9 +5,9 @@ import importlib
 import pkgutil
 
 from artgan.variants.base import LossOutput, Variant
-from artgan.variants.registry import VARIANTS, get_variant, register_variant
+from artgan.variants.registry import VARIANTS, get_variant, register_variant, variant_options
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     importlib.import_module(f"{__name__}.{_module}")  # @register_variant runs on import
 
-__all__ = ["Variant", "LossOutput", "VARIANTS", "get_variant", "register_variant"]
+__all__ = ["Variant", "LossOutput", "VARIANTS", "get_variant", "register_variant", "variant_options"]

@@ -7,10 +7,20 @@ classes, G to make its images recognisable), summed as in the second report.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from artgan.config import ModelConfig
 from artgan.models.conditional import OneHotGenerator, TwoHeadDiscriminator
+from artgan.options import at_least, option
 from artgan.variants.base import LossOutput, Variant, logit_stats, mean_sigmoid
 from artgan.variants.losses import auxiliary_classifier_loss, bce_discriminator_loss, non_saturating_generator_loss
 from artgan.variants.registry import register_variant
+
+
+@dataclass
+class ACGANConfig(ModelConfig):
+    class_weight: float = option(1.0, "weight of the class (or style) losses added to the adversarial ones",
+                                 limit=at_least(0))
 
 
 @register_variant
@@ -18,6 +28,7 @@ class ACGAN(Variant):
     name = "acgan"
     paper = "Odena et al. 2017, Conditional Image Synthesis with Auxiliary Classifier GANs"
     conditional = True
+    model_config = ACGANConfig
 
     def build_generator(self):
         m = self.config.model

@@ -15,7 +15,11 @@ The contract (``tests/variants/test_contract.py`` walks the registry and checks 
   ``penalises_input_gradients`` (D's loss differentiates D's input gradient: WGAN-GP),
   ``real_fake_targets`` (D is trained towards real/fake targets, so ``--label-smoothing`` and
   ``--label-flip`` apply, and ``sigmoid(D)`` reads as P(real) when ranking samples), ``defaults``
-  (config values the variant needs, layered between the dataclass defaults and the user's).
+  (config values the variant needs, layered between the dataclass defaults and the user's),
+  ``model_config`` (the model section's class: ``ModelConfig``, or a dataclass subclass of it
+  declared in the variant's file whose extra ``option(...)`` fields are options only this variant
+  reads, e.g. WGAN's ``weight_clip``; each becomes a flag, a config key and an API keyword, with
+  its help and limit, and is refused for a model that does not read it).
 - **Losses.** ``discriminator_loss`` and ``generator_loss`` return ``(loss, stats)``; ``stats``
   are detached scalars: ``loss_d`` / ``loss_g``, plus what D's outputs say, from
   ``logit_stats`` (D outputs logits of P(real): ``d_real``, ``d_fake``) or ``critic_stats`` (raw
@@ -32,7 +36,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from artgan.config import Config
+from artgan.config import Config, ModelConfig
 from artgan.errors import ArtganError
 from artgan.models import DCGANDiscriminator, DCGANGenerator
 from artgan.ranks import per_sample
@@ -52,6 +56,7 @@ class Variant:
     penalises_input_gradients: ClassVar[bool] = False  # True: D's loss differentiates D's input gradient (WGAN-GP)
     real_fake_targets: ClassVar[bool] = True  # D is trained towards real/fake targets (label tricks apply)
     defaults: ClassVar[dict[str, dict[str, Any]]] = {}  # config overrides, e.g. {"train": {"lr_d": 5e-5}}
+    model_config: ClassVar[type[ModelConfig]] = ModelConfig  # a subclass adds the variant's own options
 
     def __init__(self, config: Config, channels: int, num_classes: int = 0):
         self.config = config

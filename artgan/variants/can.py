@@ -8,11 +8,21 @@ report trained it on seven WikiArt styles with two G steps per D step (``--g-ste
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from artgan.models.conditional import TwoHeadDiscriminator
+from artgan.options import option
+from artgan.variants.acgan import ACGANConfig
 from artgan.variants.base import LossOutput, Variant, logit_stats, mean_sigmoid
 from artgan.variants.losses import (auxiliary_classifier_loss, bce_discriminator_loss, non_saturating_generator_loss,
                                     style_ambiguity_loss)
 from artgan.variants.registry import register_variant
+
+
+@dataclass
+class CANConfig(ACGANConfig):  # class_weight weighs the style losses
+    ambiguity: str = option("uniform", "style-ambiguity loss: cross-entropy to the uniform distribution (paper), "
+                                       "or the per-class binary form (third report)", choices=("uniform", "binary"))
 
 
 @register_variant
@@ -21,6 +31,7 @@ class CAN(Variant):
     paper = "Elgammal et al. 2017, CAN: Creative Adversarial Networks (style ambiguity)"
     uses_labels = True
     defaults = {"train": {"g_steps": 2}}
+    model_config = CANConfig
 
     def build_discriminator(self):
         m = self.config.model

@@ -7,9 +7,18 @@ discriminator for Miyato & Koyama's projection discriminator, the better-known a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from artgan.config import ModelConfig
 from artgan.models.conditional import LabelMapDiscriminator, LabelMapGenerator, ProjectionDiscriminator
 from artgan.variants.dcgan import DCGAN
+from artgan.options import option
 from artgan.variants.registry import register_variant
+
+
+@dataclass
+class CDCGANConfig(ModelConfig):
+    projection: bool = option(False, "projection discriminator (Miyato & Koyama) instead of label maps")
 
 
 @register_variant
@@ -17,6 +26,7 @@ class CDCGAN(DCGAN):
     name = "cdcgan"
     paper = "Mirza & Osindero 2014, Conditional GANs (+ Miyato & Koyama 2018 projection D with --projection)"
     conditional = True
+    model_config = CDCGANConfig
 
     def build_generator(self):
         m = self.config.model

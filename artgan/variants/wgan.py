@@ -7,11 +7,20 @@ as in the paper's Algorithm 1.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
+from artgan.config import ModelConfig
+from artgan.options import option, positive
 from artgan.variants.base import LossOutput, Variant, critic_stats
 from artgan.variants.losses import wasserstein_critic_loss, wasserstein_generator_loss
 from artgan.variants.registry import register_variant
+
+
+@dataclass
+class WGANConfig(ModelConfig):
+    weight_clip: float = option(0.01, "critic weights are clipped to [-c, c] after every critic step", limit=positive())
 
 
 @register_variant
@@ -20,6 +29,7 @@ class WGAN(Variant):
     paper = "Arjovsky et al. 2017, Wasserstein GAN (weight clipping)"
     real_fake_targets = False
     defaults = {"train": {"optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "n_critic": 5}}
+    model_config = WGANConfig
 
     def discriminator_loss(self, D, real, real_labels, fake, fake_labels) -> LossOutput:
         real_scores, fake_scores = D(real, real_labels), D(fake, fake_labels)

@@ -11,9 +11,9 @@ import pytest
 import torch
 
 import artgan.variants
-from artgan.config import SECTIONS, build_config
+from artgan.config import SECTIONS, ModelConfig, build_config
 from artgan.errors import ArtganError
-from artgan.variants import VARIANTS, Variant
+from artgan.variants import VARIANTS, Variant, variant_options
 from artgan.variants.base import DISCRIMINATOR_OUTPUTS
 
 FLAGS = ("conditional", "uses_labels", "penalises_input_gradients", "real_fake_targets")
@@ -37,8 +37,26 @@ def test_each_variant_is_one_file_registered_by_its_name(name):
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_defaults_name_real_config_fields(name):
-    for section, values in VARIANTS[name].defaults.items():
-        assert set(values) <= {f.name for f in dataclasses.fields(SECTIONS[section])}
+    cls = VARIANTS[name]
+    for section, values in cls.defaults.items():
+        assert set(values) <= {f.name for f in dataclasses.fields(cls.model_config if section == "model" else SECTIONS[section])}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_own_options_are_declared_in_the_variants_file_and_only_add_fields(name):
+    cls = VARIANTS[name]
+    assert issubclass(cls.model_config, ModelConfig) and dataclasses.is_dataclass(cls.model_config)
+    assert cls.model_config is ModelConfig or cls.model_config.__module__ in {c.__module__ for c in cls.__mro__}
+    shared = {f.name: f for f in dataclasses.fields(ModelConfig)}
+    for option_field in dataclasses.fields(cls.model_config):
+        assert option_field.name not in shared or option_field is shared[option_field.name], option_field.name
+        assert option_field.metadata["help"], option_field.name
+
+
+def test_an_option_several_variants_read_is_declared_once():
+    for name, readers in variant_options().items():
+        declared = {id(v.model_config.__dataclass_fields__[name]) for v in readers}
+        assert len(declared) == 1, (name, [v.name for v in readers])
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))

@@ -354,5 +354,14 @@ def _coerce_list(name: str, value: Any, item: type) -> list:
 
 
 def config_from_dict(data: dict) -> Config:
-    """Rebuild a saved config (e.g. a run directory's config.yaml) exactly."""
-    return build_config(json.loads(json.dumps(data)))
+    """Rebuild a saved config (e.g. a run directory's config.yaml) exactly. Runs saved when every
+    variant's options sat in one ModelConfig list them all; the run read only its own, so the
+    others are dropped whatever their value."""
+    from artgan.variants import variant_options
+
+    data = json.loads(json.dumps(data))
+    model = data.get("model")
+    if isinstance(model, dict):
+        own = {f.name for f in dataclasses.fields(model_config_class(model.get("name", ModelConfig.name)))}
+        data["model"] = {key: value for key, value in model.items() if key in own or key not in variant_options()}
+    return build_config(data)

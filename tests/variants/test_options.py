@@ -10,7 +10,7 @@ import pytest
 import artgan
 from artgan.cli import build_parser
 from artgan.cli.train import resolve_train_config
-from artgan.config import ModelConfig, build_config
+from artgan.config import ModelConfig, build_config, config_from_dict
 from artgan.errors import ArtganError
 from artgan.options import at_least, option
 from artgan.runs.recipe import resolve_config
@@ -44,6 +44,8 @@ def test_another_variants_option_is_refused_unless_it_is_a_saved_default():
     old = {"model": {"name": "dcgan", "projection": False, "weight_clip": 0.01, "gp_weight": 10.0, "class_weight": 1.0,
                      "ambiguity": "uniform", "mlp_hidden": 512, "mlp_layers": 3, "d_dropout": 0.0}}
     assert type(build_config(old).model) is ModelConfig and build_config(old) == build_config({})
+    old["model"]["projection"] = True  # the dcgan run never read it: its saved recipe still opens
+    assert config_from_dict(old) == build_config({})
 
 
 @dataclass

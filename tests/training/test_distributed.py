@@ -25,6 +25,9 @@ import torch
 from artgan.config import build_config
 from artgan.data import load_images
 from artgan.errors import ArtganError
+from artgan.evaluation.domain_classifier import save_classifier, train_classifier
+from artgan.runs.best import read_best
+from artgan.runs.run_dir import RunDir
 from artgan.training import distributed, train
 from artgan.runs.recipe import resolve_config
 from artgan.runs.checkpoint import list_checkpoints, load_checkpoint
@@ -153,15 +156,21 @@ def test_training_lets_go_of_its_ddp_wrappers_before_leaving_the_process_group(t
 
 @pytest.mark.slow
 def test_two_gloo_processes_train_and_resume_like_one_process(tmp_path):
-    config = build_config(tiny_overrides(tmp_path, steps=6, batch=16))
+    config = build_config(tiny_overrides(tmp_path, steps=6, batch=16, eval_every=3, eval_n=50))
     config.save(tmp_path / "tiny.yaml")
     config.train.steps = 9
+    data = load_images(config.data, progress=False)  # --eval-every's classifier, made cheaply and given to both runs
+    classifier = train_classifier(data.images[:64], data.labels[:64], data.class_names, steps=5, source=data.source,
+                                  progress=False)
+    for name in ("one", "two"):
+        save_classifier(classifier, tmp_path / name / "evaluation" / "classifier.safetensors")
     one = train(config, out=tmp_path / "one", progress=False).path
 
     first = torchrun("-m", "artgan", "train", "--config", "tiny.yaml", "--out", "two", "--quiet", cwd=tmp_path)
     assert first.stdout.count("run directory: two") == 1  # rank 0 speaks for the run
     two = tmp_path / "two"
-    for row_one, row_two in zip(metrics(one)[:3], metrics(two), strict=True):  # losses averaged over the ranks
+    first_part = [row for row in metrics(one) if row["step"] <= 6]
+    for row_one, row_two in zip(first_part, metrics(two), strict=True):  # losses averaged over the ranks
         assert row_one == pytest.approx(row_two, rel=TOLERANCE)
     torchrun("-m", "artgan", "train", "--out", "two", "--resume", "--steps", "9", "--quiet", cwd=tmp_path)
 
@@ -172,6 +181,11 @@ def test_two_gloo_processes_train_and_resume_like_one_process(tmp_path):
     last_one, last_two = list_checkpoints(one / "checkpoints")[-1], list_checkpoints(two / "checkpoints")[-1]
     assert last_two.name == last_one.name == "step_00000009.safetensors"
     assert_same_weights(load_checkpoint(last_one), load_checkpoint(last_two))
+    # rank 0 alone measured and kept the best, across the resume, as the single process did
+    best_one, best_two = read_best(RunDir(one)), read_best(RunDir(two))
+    assert best_two.step == best_one.step and best_two.score == pytest.approx(best_one.score, rel=1e-3)
+    assert_same_weights(load_checkpoint(one / "checkpoints" / "best.safetensors"),
+                        load_checkpoint(two / "checkpoints" / "best.safetensors"))
 
 
 # Every variant's networks and losses, and every stabiliser at once, through DDP: heads used in only

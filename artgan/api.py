@@ -59,7 +59,8 @@ def train(config: Config | None = None, out: str | Path | None = None, resume: b
 def evaluate(run: str | Path, features: str = "domain", n: int = 1000, seed: int = 0, data: str | None = None,
              device: str = "cpu", progress: bool = False, **options: Any) -> dict:
     """``artgan evaluate`` as a dict: ``result["rows"]["model"]["fid"]`` beside the floors and the ceiling.
-    ``options`` go to the preparation (``classifier_steps``, ``inception_weights``, ``classifier``)."""
+    ``options`` go to the preparation (``classifier_steps``, ``inception_weights``, ``classifier``, and
+    ``checkpoint``: "best", "last" or a step; by default the best when the run kept one)."""
     from artgan.evaluation.evaluate import evaluate as evaluate_run
 
     return evaluate_run(run, features, n, seed, progress=progress, source=data, device=device, **options)

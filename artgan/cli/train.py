@@ -18,18 +18,16 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--config", metavar="FILE", help="YAML or TOML config file (sections data, model, train)")
     parser.add_argument("--out", metavar="DIR", help="run directory (default: runs/<model>-<data>-<size>px)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
-    parser.add_argument("--list-models", action="store_true", help="list the GAN variants and exit")
+    parser.add_argument("--list-models", action="store_true",
+                        help="list the GAN variants (and the options each alone reads) and exit")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     add_config_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from artgan.variants import VARIANTS
-
     if args.list_models:
-        for name, cls in sorted(VARIANTS.items()):
-            print(f"{name:10s} {'conditional  ' if cls.conditional else 'unconditional'}  {cls.paper}")
+        list_models()
         return 0
     config, out = resolve_train_config(args)
     from artgan.training import distributed, train
@@ -42,6 +40,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"  timelapse: {run_dir.path / 'timelapse.gif'}   curves: {run_dir.path / 'training_curves.png'}")
     print(f"  generate more: artgan generate {run_dir.path} --n 64 --out {run_dir.path / 'generated'}")
     return 0
+
+
+def list_models() -> None:
+    """One line per registered variant: conditional or not, its paper, and the options it alone reads."""
+    from artgan.options import flag_name
+    from artgan.variants import VARIANTS, variant_options
+
+    options = variant_options()
+    for name, cls in sorted(VARIANTS.items()):
+        own = [flag_name(cls.model_config.__dataclass_fields__[key]) for key, readers in options.items() if cls in readers]
+        print(f"{name:10s} {'conditional  ' if cls.conditional else 'unconditional'}  {cls.paper}"
+              + (f"  [{' '.join(own)}]" if own else ""))
 
 
 def resolve_train_config(args: argparse.Namespace):

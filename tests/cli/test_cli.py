@@ -113,7 +113,9 @@ def test_help_explains_every_command(capsys):
 
 def test_list_models(capsys):
     assert main(["train", "--list-models"]) == 0
-    assert "dcgan" in capsys.readouterr().out
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "dcgan" in lines and lines["wgan"].endswith("[--weight-clip]")
+    assert lines["mlp"].endswith("[--mlp-hidden --mlp-layers --d-dropout]")
 
 
 def test_flat_folder_trains(tmp_path):

@@ -10,6 +10,8 @@ from artgan.config import build_config
 from artgan.errors import ArtganError
 from artgan.models.conditional import (LabelMapDiscriminator, LabelMapGenerator, OneHotGenerator,
                                        ProjectionDiscriminator, TwoHeadDiscriminator)
+from artgan.generation import load_generator
+from artgan.runs.recipe import resolve_config
 from artgan.training import prepare_run, train
 from tests.conftest import tiny_overrides
 
@@ -62,6 +64,21 @@ def test_projection_option_swaps_the_discriminator(tmp_path):
     trainer, _ = prepare_run(labelled_config(tmp_path, "cdcgan", projection=True), tmp_path / "r", False, progress=False)
     assert isinstance(trainer.D, ProjectionDiscriminator)
     assert trainer.discriminator_step()["loss_d"].isfinite()
+
+
+def test_cdcgan_joins_the_label_to_z_by_default_and_runs_saved_without_the_choice_keep_the_reports_g(tmp_path):
+    # why: the report's label-map G drew one image per class (docs/quality.md), so `--model cdcgan` must not get it
+    overrides = tiny_overrides(tmp_path, steps=2)
+    overrides["model"] |= {"name": "cdcgan"}
+    trainer, _ = prepare_run(resolve_config(overrides), tmp_path / "default", False, progress=False)
+    assert isinstance(trainer.G, OneHotGenerator) and trainer.config.train.label_smoothing == 0.2  # dcgan's default kept
+    assert trainer.train_step()["loss_g"].isfinite()
+    overrides["model"] |= {"g_label": "maps"}
+    report = train(resolve_config(overrides), out=tmp_path / "report", progress=False)
+    saved = report.config_file.read_text()
+    assert "g_label: maps" in saved
+    report.config_file.write_text(saved.replace("  g_label: maps\n", ""))  # as a run saved before the choice existed
+    assert isinstance(load_generator(report.path).generator, LabelMapGenerator)
 
 
 def test_can_generator_is_unconditional_but_its_d_learns_styles(tmp_path):

@@ -29,6 +29,11 @@ class ACGAN(Variant):
     paper = "Odena et al. 2017, Conditional Image Synthesis with Auxiliary Classifier GANs"
     conditional = True
     model_config = ACGANConfig
+    # why: the class loss pulls G towards the most recognisable image of each class (Shu et al. 2017;
+    # Gong et al. 2019); a light mode-seeking term (Mao et al. 2019) keeps different noise drawing
+    # different digits: within-class recall 0.515 against 0.368 at 1 CPU-minute, class accuracy
+    # 98.9 % against 98.4 % (docs/quality.md). Weights of 0.1 and more trade the label away.
+    defaults = {"train": {"mode_seeking": 0.03}}
 
     def build_generator(self):
         m = self.config.model

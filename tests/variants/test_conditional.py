@@ -81,6 +81,15 @@ def test_cdcgan_joins_the_label_to_z_by_default_and_runs_saved_without_the_choic
     assert isinstance(load_generator(report.path).generator, LabelMapGenerator)
 
 
+def test_acgan_adds_a_light_mode_seeking_term_by_default_and_unconditional_models_do_not(tmp_path):
+    # why: AC-GAN's class loss pulls each class towards one easy image (docs/quality.md)
+    overrides = tiny_overrides(tmp_path, steps=2)
+    overrides["model"] |= {"name": "acgan"}
+    trainer, _ = prepare_run(resolve_config(overrides), tmp_path / "r", False, progress=False)
+    assert trainer.config.train.mode_seeking == 0.03 and trainer.train_step()["mode_seeking"] > 0
+    assert resolve_config({}).train.mode_seeking == 0 and resolve_config({"model": {"name": "fastgan"}}).train.mode_seeking == 0
+
+
 def test_can_generator_is_unconditional_but_its_d_learns_styles(tmp_path):
     trainer, data = prepare_run(labelled_config(tmp_path, "can"), tmp_path / "r", False, progress=False)
     assert trainer.variant.sample_labels(4, trainer.noise, trainer.device) is None

@@ -29,10 +29,9 @@ class CDCGANConfig(ModelConfig):
     projection: bool = option(False, "projection discriminator (Miyato & Koyama) instead of label maps")
     # "maps" here so that runs saved before the option existed rebuild the G they trained; new runs
     # get CDCGAN.defaults' "concat".
-    g_label: str = option("maps", "how G takes the class: concat = one-hot joined to z before the first layer (what "
-                                  "cdcgan trains with unless told), maps = a first layer of its own beside z's, as the "
-                                  "second report built it (draws one image per class: docs/quality.md)",
-                          choices=("concat", "maps"))
+    g_label: str = option("maps", "how G takes the class: concat = one-hot joined to z before the first layer, "
+                                  "maps = a first layer of its own beside z's, as the second report built it (draws "
+                                  "one image per class: docs/quality.md)", choices=("concat", "maps"))
 
 
 @register_variant

@@ -17,6 +17,8 @@ from artgan.errors import ArtganError
 from artgan.visual.grid import to_pil, upscale
 
 MIXED = "mixed (one of each class in turn)"
+ZOOM_KEY = "zoom"
+ZOOMS = [1.0, 1.5, 2.0, 3.0]
 NEXT_RUN = "next_run"  # session key: the run a page started, to be picked once it is listed
 
 
@@ -80,9 +82,18 @@ def tiles(images: torch.Tensor) -> list[Image.Image]:
     return [to_pil(array) for array in images.permute(0, 2, 3, 1).cpu().numpy()]
 
 
+def zoom_control() -> None:
+    """The sidebar's zoom, shared by every page's images (``show`` reads it)."""
+    st.sidebar.select_slider("Image zoom", ZOOMS, 1.0, key=ZOOM_KEY, format_func=lambda zoom: f"{zoom:g}x",
+                             help="enlarge every grid, up to the width of its column (pixels stay crisp); "
+                                  "an image's full-screen button (its top right corner) fills the screen")
+
+
 def show(image: Image.Image, caption: str | None = None, min_side: int = 384) -> None:
-    """Small GAN outputs enlarged with nearest neighbour so their pixels stay crisp."""
-    st.image(upscale(image, min_side), caption=caption, output_format="PNG")
+    """Small GAN outputs enlarged with nearest neighbour so their pixels stay crisp, times the zoom."""
+    zoom = float(st.session_state.get(ZOOM_KEY, 1.0))
+    st.image(upscale(image, round(max(min_side, min(image.size)) * zoom) if zoom != 1 else min_side),
+             caption=caption, output_format="PNG")
 
 
 def png_bytes(image: Image.Image) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from artgan.app.common import zoom_control
 from artgan.app.views import compare, explore, find, generate, judge, monitor, stylize, train
 
 st.set_page_config(page_title="artgan", page_icon=":material/palette:", layout="wide")
@@ -23,4 +24,6 @@ PAGES = [
     st.Page(find.render, title="Find your painting", icon=":material/search:", url_path="find"),
 ]
 
-st.navigation(PAGES).run()
+navigation = st.navigation(PAGES)
+zoom_control()  # below the page links
+navigation.run()

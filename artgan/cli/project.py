@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
         raise ArtganError(f"--lr must be in (0, 10], got {args.lr}")
     image = read_artwork(args.image)
     model = load_generator(args.run_dir, device=args.device)
-    features, vgg = loss_networks(Path(args.run_dir), model, args.vgg)
+    features, vgg, vgg_missing = loss_networks(Path(args.run_dir), model, args.vgg)
+    if vgg_missing and not args.quiet:
+        print(f"VGG-19 features not used: {vgg_missing} (--no-vgg silences this)")
     bar = progress_bar(args.steps, args.quiet)
     projection = project(model, image, args.steps, args.seed, args.lr, features, vgg, progress=bar)
     bar.close()
@@ -77,7 +79,8 @@ def read_artwork(path: str):
 
 
 def loss_networks(run_path, model, use_vgg: bool):
-    """The evaluation's domain classifier and VGG-19, each when it is on disk (None otherwise)."""
+    """The evaluation's domain classifier and VGG-19, each when it is on disk (None otherwise), and
+    why VGG-19 is not used when it is not (None when it is, or when it was not asked for)."""
     from artgan.errors import ArtganError
     from artgan.evaluation.domain_classifier import load_classifier
 
@@ -87,15 +90,15 @@ def loss_networks(run_path, model, use_vgg: bool):
         network = load_classifier(classifier).to(model.device).eval()
         if (network.info.channels, network.info.size) == (model.variant.channels, model.config.data.size):
             features = network
-    vgg = None
+    vgg, vgg_missing = None, None
     if use_vgg:
         from artgan.style.vgg import load_vgg
 
         try:
             vgg = load_vgg(download=False).to(model.device).eval()
-        except ArtganError:
-            vgg = None
-    return features, vgg
+        except ArtganError as error:
+            vgg_missing = str(error)
+    return features, vgg, vgg_missing
 
 
 def progress_bar(steps: int, quiet: bool):

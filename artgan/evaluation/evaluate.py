@@ -173,6 +173,7 @@ def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed
         "checkpoint": setup.model.checkpoint.name if setup.model.checkpoint else None,
         "model": setup.model.variant.name,
         "features": setup.network.name,
+        "feature_space": setup.network.identity,  # the app's Compare puts only equal ones on one scale
         "n": n,
         "reference_images": len(setup.reference),
         "rows": rows,

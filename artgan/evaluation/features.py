@@ -40,6 +40,11 @@ class FeatureNetwork:
     def __call__(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         raise NotImplementedError
 
+    @property
+    def identity(self) -> str:
+        """Equal for two evaluations exactly when their figures are on one scale."""
+        return self.name
+
 
 class DomainFeatures(FeatureNetwork):
     """Penultimate features and class logits of the domain classifier (offline, in the data's own terms)."""
@@ -51,6 +56,15 @@ class DomainFeatures(FeatureNetwork):
     def __call__(self, images):
         vectors, logits = self.classifier(images)
         return vectors, logits if self.classifier.info.task == "classes" else None
+
+    @property
+    def identity(self) -> str:
+        """The name and a hash of the weights: two runs' domain classifiers share a name, not a space."""
+        digest = hashlib.sha256()
+        for key, value in sorted(self.classifier.state_dict().items()):
+            digest.update(key.encode())
+            digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+        return f"{self.name} #{digest.hexdigest()[:12]}"
 
 
 class InceptionFeatures(FeatureNetwork):

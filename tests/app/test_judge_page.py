@@ -46,8 +46,8 @@ def test_an_evaluation_started_from_the_page_runs_detached_and_its_results_show(
 
 def test_the_evaluate_button_starts_one_evaluation_with_the_chosen_size(app_runs, monkeypatch):
     started = []
-    monkeypatch.setattr(judge, "start_evaluation", lambda run, n: started.append((run, n)))
+    monkeypatch.setattr(judge, "start_evaluation", lambda run, n, *options: started.append((run, n, options)))
     at = page("judge").run()
     at.select_slider(key="judge_n").set_value(250)
     at.button(key="judge_evaluate").click().run()
-    assert started == [(app_runs / "digits", 250)]
+    assert started == [(app_runs / "digits", 250, ("--classifier-steps", "400"))]

@@ -13,6 +13,7 @@ from artgan.visual.animation import gif_bytes, mp4_available, mp4_bytes
 from artgan.visual.grid import make_grid, to_pil
 
 RESULT_KEY = "find_result"
+VGG_NOTE = "find_vgg_missing"  # why the last search ran without VGG-19 features
 
 
 def render() -> None:
@@ -46,7 +47,8 @@ def search(run, model, artwork, steps: int, seed: int):
     from artgan.cli.project import loss_networks
     from artgan.evaluation.projection import project
 
-    features, vgg = loss_networks(run.path, model, use_vgg=True)
+    features, vgg, vgg_missing = loss_networks(run.path, model, use_vgg=True)
+    st.session_state[VGG_NOTE] = vgg_missing
     bar = st.progress(0.0, text="Looking for it...")
 
     def progress(done: int, total: int, loss: float) -> None:
@@ -70,8 +72,10 @@ def show_result(run, model, projection, seed: int) -> None:
         cells[1].metric("Feature distance", f"{projection.feature_distance:.3f}", help="in the evaluation's feature space")
     if name:
         cells[2].metric("Class", name)
-    st.caption("Loss: " + " + ".join(projection.terms) + ("" if "features" in projection.terms else
-               " (evaluate the run on the Judge page to add its feature space)"))
+    notes = [] if "features" in projection.terms else ["evaluate the run on the Judge page to add its feature space"]
+    if "vgg" not in projection.terms and st.session_state.get(VGG_NOTE):
+        notes.append("VGG-19 features not used: " + st.session_state[VGG_NOTE])
+    st.caption("Loss: " + " + ".join(projection.terms) + "".join(f". {note[0].upper()}{note[1:]}" for note in notes))
     walk = make_grid(walk_to_random(model, projection, seed, STEPS), columns=STEPS)
     show(walk, f"from your image's latent to seed {seed}'s", min_side=128)
     stem = f"{run.path.name}-projection"

@@ -7,16 +7,22 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from artgan.app.common import model_for, pick_run, png_bytes, show
+from artgan.app.common import model_for, pick_run, png_bytes, runs_root, show
 from artgan.app.jobs import EVALUATE_LOG, log_tail, running_pid, start_evaluation
+from artgan.app.runs import find_runs
 from artgan.errors import ArtganError
 
 POLL_SECONDS = 2
+SIZES = [10, 50, 100, 250, 500, 1000, 2000]
+CLASSIFIER = "classifier.safetensors"  # the domain classifier evaluate trains once per run and reuses
+OWN = "a new one, trained on this run's data"
 PERCENT = re.compile(r"(\d+)%\|")
 COLUMNS = {"fid": "FID", "kid": "KID", "precision": "precision", "recall": "recall", "is": "IS"}
 
@@ -48,13 +54,14 @@ def evaluation(path, name: str, step: int) -> None:
     if st.session_state.pop("judge_was_running", False):
         st.rerun(scope="app")  # finished: the page stops polling and shows the result
     result = read_result(folder)
+    options = evaluation_options(path)
     left, right = st.columns([1, 3])
-    n = left.select_slider("Images per row", [100, 250, 500, 1000, 2000], 1000, key="judge_n",
-                           help="more images, steadier figures, longer to compute")
+    n = left.select_slider("Images per row", SIZES, 1000, key="judge_n",
+                           help="more images, steadier figures, longer to compute (10-50: a quick look; figures are noisy)")
     label = "Evaluate again" if result else "Evaluate"
     if right.button(f"{label} at step {step}", type="primary", key="judge_evaluate"):
         try:
-            start_evaluation(path, n)
+            start_evaluation(path, n, *options())
         except (ArtganError, OSError) as error:
             st.error(str(error))
             return
@@ -65,6 +72,43 @@ def evaluation(path, name: str, step: int) -> None:
             st.error(f"The last evaluation did not finish:\n\n```\n{tail}\n```")
         return
     show_result(folder, result, step)
+
+
+def evaluation_options(path: Path):
+    """The feature-space choice; returns a function giving `artgan evaluate`'s extra options (None: nothing to offer).
+
+    Each run's first evaluation trains a domain classifier that later ones reuse. Two runs measured
+    in two classifiers are not on one scale, so a run with no classifier yet is offered the one of
+    another run on the same data: copied into its evaluation folder, as if trained there."""
+    own = path / "evaluation" / CLASSIFIER
+    if own.is_file():
+        st.caption("Feature space: this run's domain classifier (trained at its first evaluation).")
+        return lambda: []
+    shared = same_data_classifiers(path)
+    choice = st.selectbox("Feature space (domain classifier)", [OWN, *shared], index=1 if shared else 0, key="judge_space",
+                          help="runs measured with the same classifier can be compared on the Compare page")
+    if choice != OWN:
+        return lambda: copy_classifier(shared[choice], own)
+    steps = st.select_slider("Classifier training steps", [10, 50, 100, 200, 400, 800], 400, key="judge_classifier_steps",
+                             help="trained once for this run; fewer steps, a quicker but coarser feature space")
+    return lambda: ["--classifier-steps", str(steps)]
+
+
+def same_data_classifiers(path: Path) -> dict[str, Path]:
+    """Other runs' domain classifiers for the same data set and image size, by a label to pick them."""
+    runs = find_runs(runs_root())
+    this = next((run for run in runs if run.path == path), None)
+    if this is None:
+        return {}
+    return {f"the one of run {run.name}": run.path / "evaluation" / CLASSIFIER for run in runs
+            if run.path != path and (run.source, run.size, run.channels) == (this.source, this.size, this.channels)
+            and (run.path / "evaluation" / CLASSIFIER).is_file()}
+
+
+def copy_classifier(source: Path, target: Path) -> list[str]:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return []
 
 
 def read_result(folder) -> dict | None:
@@ -87,10 +131,16 @@ def show_result(folder, result: dict, step: int) -> None:
     if memorisation:
         st.caption(f"Memorisation: {memorisation.get('copy_rate', 0):.1%} of samples are nearer to a training image "
                    "than 99% of real held-out images are (a copying generator scores high).")
-    figure = folder / "memorisation.png"
-    if figure.is_file():
-        st.subheader("Nearest training images")
-        st.image(Image.open(figure), caption="the samples nearest to a training image, then their 3 nearest training images")
+    if "per_class" in result:
+        st.caption("Per class: each class's samples against that class's real images.")
+        st.dataframe(pd.DataFrame([{"class": name, **row} for name, row in result["per_class"].items()]), hide_index=True)
+    figures = [(folder / "memorisation.png", "Nearest training images",
+                "the samples nearest to a training image, then their 3 nearest training images"),
+               (folder / "training_curves.png", "Training curves", "losses, D(x), D(G(z)) and the metrics tracked in training")]
+    for figure, title, caption in figures:
+        if figure.is_file():
+            st.subheader(title)
+            show(Image.open(figure), caption, min_side=0)
     report = folder / "report.html"
     if report.is_file():
         st.download_button("Download the report (HTML)", report.read_bytes(), "report.html", "text/html",

@@ -96,6 +96,13 @@ def show(image: Image.Image, caption: str | None = None, min_side: int = 384) ->
              caption=caption, output_format="PNG")
 
 
+def figures_table(frame) -> None:
+    """A small table of scores as plain HTML (readable without scrolling, and in screenshots),
+    each number to four significant digits."""
+    numbers = frame.select_dtypes("number").columns
+    st.table(frame.style.format("{:.4g}", subset=list(numbers), na_rep="-").hide(axis="index"))
+
+
 def png_bytes(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

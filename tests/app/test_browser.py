@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import socket
@@ -25,7 +26,8 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-WAIT = 90  # seconds: the first page view imports torch and loads a generator on a busy 2-core CI box
+from tests.app.chromium import (WAIT, chosen_run, click, download, loaded_images, page_text, record_latency,  # noqa: E402
+                                screenshot, slider_to_start, wait_text)
 
 
 def free_port() -> int:
@@ -72,61 +74,23 @@ def server(browser_root, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def downloads(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(downloads):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1100"):
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     yield driver
     driver.quit()
 
 
-def screenshot(browser, name: str, tmp_path: Path) -> Path:
-    """Saved under $ARTGAN_SCREENSHOTS when set (to look at them), else in the test's temp dir."""
-    folder = Path(os.environ.get("ARTGAN_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(folder / f"{name}.png"))
-    return folder / f"{name}.png"
-
-
-def loaded_images(browser, minimum: int = 1):
-    """The page's media images once at least ``minimum`` have arrived and decoded."""
-    def ready(driver):
-        images = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stMain'] img[src*='/media/']")
-        decoded = [image for image in images if driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)]
-        return decoded if len(decoded) >= minimum else False
-    return WebDriverWait(browser, WAIT).until(ready)
-
-
-def page_text(browser) -> str:
-    return browser.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text
-
-
-def click(browser, text: str, wait: float = WAIT) -> None:
-    """Click the button, link or radio option whose label holds ``text`` once it is there and enabled."""
-    xpath = (f"//*[@data-testid='stMain']//button[contains(., {text!r}) and not(@disabled)] | "
-             f"//*[@data-testid='stMain']//label[contains(., {text!r})] | "
-             f"//*[@data-testid='stMain']//a[contains(., {text!r})]")
-    WebDriverWait(browser, wait).until(lambda d: d.find_elements(By.XPATH, xpath))[0].click()
-
-
-def wait_text(browser, text: str, wait: float = WAIT) -> float:
-    """Seconds until ``text`` shows on the page: the latency a user sees."""
-    start = time.perf_counter()
-    WebDriverWait(browser, wait).until(lambda d: text in page_text(d))
-    return record_latency(text, time.perf_counter() - start)
-
-
-def record_latency(what: str, seconds: float) -> float:
-    """Appended to $ARTGAN_LATENCIES when set (docs/app.md's table comes from there)."""
-    if os.environ.get("ARTGAN_LATENCIES"):
-        with open(os.environ["ARTGAN_LATENCIES"], "a") as out:
-            out.write(f"{seconds:.2f}\t{what}\n")
-    return seconds
-
-
-def test_generate_page_shows_a_generated_grid(server, browser, tmp_path):
+def test_generate_page_shows_a_generated_grid(server, browser, downloads, tmp_path):
     browser.get(f"{server}/")  # Generate is the home page
     [image] = loaded_images(browser)
     assert browser.execute_script("return arguments[0].naturalWidth", image) >= 384  # 16 px tiles, enlarged
@@ -134,6 +98,12 @@ def test_generate_page_shows_a_generated_grid(server, browser, tmp_path):
     assert "digits" in text and "Download the grid (PNG)" in text
     assert "Traceback" not in text and "Page not found" not in browser.find_element(By.TAG_NAME, "body").text
     screenshot(browser, "generate", tmp_path)
+    grid = download(browser, "Download the grid (PNG)", downloads, "Generate: download the grid (PNG)")
+    assert grid.startswith(b"\x89PNG")
+    assert browser.find_elements(By.CSS_SELECTOR, "button[aria-label^='Fullscreen']")  # click to enlarge
+    slider_to_start(browser, "Image zoom", end=True, where="stSidebar")  # 3x: the shorter side from 384 to 1152 pixels
+    smaller_side = "return Math.min(arguments[0].naturalWidth, arguments[0].naturalHeight)"
+    WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(smaller_side, loaded_images(d)[0]) >= 3 * 384)
 
 
 def test_runs_page_shows_samples_timelapse_and_curves(server, browser, tmp_path):
@@ -176,8 +146,68 @@ def test_runs_page_refreshes_itself_while_a_run_trains(server, browser, browser_
     WebDriverWait(browser, WAIT).until(lambda d: "4 / 4" in page_text(d) and "training" in page_text(d))
     shutil.copy(live / "checkpoints" / "step_00000004.safetensors", live / "checkpoints" / "step_00000006.safetensors")
     shutil.copy(live / "samples" / "step_00000004.png", live / "samples" / "step_00000006.png")
-    WebDriverWait(browser, 30).until(lambda d: "6 / 4" in page_text(d))  # no reload: the page refreshed itself
-    screenshot(browser, "runs-training", tmp_path)
+    try:
+        WebDriverWait(browser, 30).until(lambda d: "6 / 4" in page_text(d))  # no reload: the page refreshed itself
+        screenshot(browser, "runs-training", tmp_path)
+    finally:
+        shutil.rmtree(live)  # the later tests pick runs by their place in the list
+
+
+def evaluate_on_judge(browser, run: str) -> str:
+    """Start `artgan evaluate` of the newest run from Judge (10 images per row) and wait for its figures."""
+    WebDriverWait(browser, WAIT).until(lambda d: "Ranked by the discriminator" in page_text(d) and chosen_run(d) == run)
+    slider_to_start(browser, "Images per row")
+    if "Classifier training steps" in page_text(browser):
+        slider_to_start(browser, "Classifier training steps")  # a 10-step classifier: a test, not a judgement
+    click(browser, "Evaluate at step")
+    wait_text(browser, f"Evaluating {run}", action="Judge: Evaluate to its progress bar")
+    wait_text(browser, "Metrics at step", 300, action=f"Judge: Evaluate to the figures ({run})")
+    return page_text(browser)
+
+
+def test_judge_evaluates_a_run_from_the_page_and_shows_its_figures(server, browser, browser_root, downloads, tmp_path):
+    browser.get(f"{server}/judge")
+    text = evaluate_on_judge(browser, "digits")
+    for row in ("model", "floor: average image", "floor: noise", "ceiling: real held-out", "FID", "KID", "recall"):
+        assert row in text
+    assert "Nearest training images" in text and "Training curves" in text and "Download the report (HTML)" in text
+    assert "top-8 and bottom-8 of 256 samples; D's probability" in text
+    # the ranking, the nearest training images and the training curves, each drawn
+    assert len(loaded_images(browser, minimum=3)) >= 3
+    screenshot(browser, "judge", tmp_path)
+    report = download(browser, "Download the report (HTML)", downloads, "Judge: download the report (HTML)")
+    assert report == (browser_root / "digits" / "evaluation" / "report.html").read_bytes()
+
+
+def test_compare_two_evaluated_runs_side_by_side(server, browser, browser_root, tmp_path):
+    from tests.app.conftest import train_run
+
+    train_run(browser_root / "digits-seed1", "--data", "sklearn:digits", "--steps", "4", "--seed", "1")
+    browser.get(f"{server}/judge")  # the newest run; Judge offers it the classifier of `digits`
+    WebDriverWait(browser, WAIT).until(lambda d: "the one of run digits" in page_text(d))
+    evaluate_on_judge(browser, "digits-seed1")
+    browser.get(f"{server}/compare")
+    start = time.perf_counter()
+    grids = loaded_images(browser, minimum=2)
+    record_latency("Compare: two runs' grids drawn", time.perf_counter() - start)
+    sources = {image.get_attribute("src") for image in grids}
+    assert len(sources) >= 2  # two different pictures, one per run
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']"))
+    table = WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stTable']"))[0]
+    header = [cell.text for cell in table.find_elements(By.CSS_SELECTOR, "thead th")][-8:]
+    assert header == ["run", "row", "step", "features", "KID", "FID", "precision", "recall"]
+    cells = [[cell.text for cell in row.find_elements(By.CSS_SELECTOR, "td")][-8:]
+             for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    scores = {(run, row): values for run, row, *values in cells}
+    for run in ("digits", "digits-seed1"):  # each run's own figures, read from its evaluation
+        written = json.loads((browser_root / run / "evaluation" / "metrics.json").read_text())["rows"]
+        step, features, kid, fid, precision, recall = scores[(run, "model")]
+        assert float(fid) == pytest.approx(written["model"]["fid"], rel=1e-3)
+        assert float(kid) == pytest.approx(written["model"]["kid"], rel=1e-3, abs=1e-4)
+        assert {(run, "floor (noise)"), (run, "ceiling (real)")} <= set(scores)
+    text = page_text(browser)
+    assert "different feature spaces" not in text and "Traceback" not in text  # one classifier: one scale
+    screenshot(browser, "compare", tmp_path)
 
 
 def test_train_from_an_uploaded_zip_watch_it_stop_it_and_resume_it(server, browser, browser_root, tmp_path):
@@ -198,48 +228,35 @@ def test_train_from_an_uploaded_zip_watch_it_stop_it_and_resume_it(server, brows
         click(browser, "A zip of images")
         WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type='file']"))
         browser.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(archive))
-        wait_text(browser, "12 images in 2 classes (cool, warm)")  # unpacked and loaded as `artgan train` will
+        wait_text(browser, "12 images in 2 classes (cool, warm)",  # unpacked and loaded as `artgan train` will
+                  action="Train: a zip of 12 images uploaded, unpacked and checked")
         name = browser.find_element(By.CSS_SELECTOR, "input[aria-label='Run name']")
         name.send_keys(Keys.CONTROL, "a")
         name.send_keys("paintings-live", Keys.ENTER)
         time.sleep(1)
         screenshot(browser, "train", tmp_path)
         click(browser, "Start training")
-        wait_text(browser, "Training paintings-live")
+        wait_text(browser, "Training paintings-live", action="Train: Start training to the detached process started")
         click(browser, "Watch paintings-live on Runs")
-        WebDriverWait(browser, 240).until(lambda d: "Stop (saves a checkpoint)" in page_text(d))  # the trainer's first steps
-        wait_text(browser, "training")
+        wait_text(browser, "Stop (saves a checkpoint)", 240,  # data prepared, networks built, first step logged
+                  action="Runs: Watch on Runs to Stop offered (the first step logged)")
+        assert "training" in page_text(browser)
         screenshot(browser, "runs-app-started", tmp_path)
         click(browser, "Stop (saves a checkpoint)")
-        wait_text(browser, "Resume from step", 120)  # the trainer finished its step, saved and exited
+        wait_text(browser, "Resume from step", 120,  # the trainer finished its step, saved and exited
+                  action="Runs: Stop to stopped with Resume (checkpoint saved)")
         assert "stopped" in page_text(browser)
         assert list((browser_root / "paintings-live" / "checkpoints").glob("*.safetensors"))
         click(browser, "Resume from step")  # the button's label ends with the step
-        wait_text(browser, "Stop (saves a checkpoint)", 240)  # a new trainer loaded the checkpoint and stepped
+        wait_text(browser, "Stop (saves a checkpoint)", 240,  # a new trainer loaded the checkpoint and stepped
+                  action="Runs: Resume to Stop offered again (checkpoint loaded, a step taken)")
         click(browser, "Stop (saves a checkpoint)")
         WebDriverWait(browser, 120).until(lambda d: "Resume from step" in page_text(d))
     finally:  # never leave a trainer running after the test
         stop_training(browser_root / "paintings-live")
 
 
-def test_compare_two_runs_side_by_side(server, browser, browser_root, tmp_path):
-    from tests.app.conftest import train_run
-
-    if not (browser_root / "digits-seed1").exists():
-        train_run(browser_root / "digits-seed1", "--data", "sklearn:digits", "--steps", "4", "--seed", "1")
-    browser.get(f"{server}/compare")
-    start = time.perf_counter()
-    grids = loaded_images(browser, minimum=2)
-    record_latency("Compare: two runs' grids", time.perf_counter() - start)
-    assert len(grids) >= 2
-    sources = {image.get_attribute("src") for image in grids}
-    assert len(sources) >= 2  # two different pictures, one per run
-    WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']"))
-    assert "Traceback" not in page_text(browser)
-    screenshot(browser, "compare", tmp_path)
-
-
-def test_find_an_uploaded_image_in_the_model(server, browser, tmp_path):
+def test_find_an_uploaded_image_in_the_model(server, browser, downloads, tmp_path):
     from PIL import Image, ImageDraw
 
     artwork = tmp_path / "my-digit.png"
@@ -249,10 +266,12 @@ def test_find_an_uploaded_image_in_the_model(server, browser, tmp_path):
     browser.get(f"{server}/find")
     WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type='file']"))
     browser.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(artwork))
+    slider_to_start(browser, "Optimization steps")  # 20 steps: the page, not the search, is under test
     click(browser, "Find it in the model")
-    wait_text(browser, "Pixel distance (RMSE)", 240)  # 200 optimization steps of a 16 px generator
-    wait_text(browser, "Interpolation (GIF)")  # the downloads follow the result
+    wait_text(browser, "Pixel distance (RMSE)", 240, action="Find: 20 steps to the result")
+    wait_text(browser, "Interpolation (GIF)", action="Find: downloads ready after the result")
     text = page_text(browser)
     assert "Latent (.npy)" in text and "Traceback" not in text
     assert len(loaded_images(browser, minimum=2)) >= 2  # the side-by-side and the walk to a random sample
     screenshot(browser, "find", tmp_path)
+    assert download(browser, "Interpolation (GIF)", downloads, "Find: download the walk (GIF)").startswith(b"GIF8")

@@ -69,7 +69,7 @@ def test_compare_overlays_curves_and_tables_the_evaluations_with_floor_and_ceili
     curves = overlaid({name: read_metrics(two_runs / name) for name in ("digits", "digits-seed1")}, "loss_g")
     assert list(curves.columns) == ["digits", "digits-seed1"] and curves.notna().all().all()
     assert not curves["digits"].equals(curves["digits-seed1"])
-    [table] = at.dataframe
+    [table] = at.table
     frame = table.value
     assert list(frame["row"]) == ["model", "floor (average image)", "floor (noise)", "ceiling (real)"]
     assert list(frame["FID"]) == [90.0, 300.0, 400.0, 2.0] and set(frame["run"]) == {"digits"}
@@ -79,3 +79,16 @@ def test_compare_overlays_curves_and_tables_the_evaluations_with_floor_and_ceili
 def test_compare_with_one_run_says_what_to_do(app_runs):
     at = page("compare").run()
     assert "two trained runs" in at.info[0].value
+
+
+def test_evaluations_in_two_feature_spaces_are_flagged(two_runs, monkeypatch):
+    monkeypatch.setenv(RUNS_ENV, str(two_runs))
+    other = two_runs / "digits-seed1" / "evaluation"
+    other.mkdir()
+    metrics = json.loads((two_runs / "digits" / "evaluation" / "metrics.json").read_text())
+    (other / "metrics.json").write_text(json.dumps({**metrics, "feature_space": "domain (classes, 128-d) #0123456789ab"}))
+    try:
+        at = page("compare").run()
+        assert "different feature spaces" in at.warning[0].value
+    finally:
+        shutil.rmtree(other)

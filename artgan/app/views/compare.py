@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from artgan.app.common import model_for, runs_root, show
+from artgan.app.common import figures_table, model_for, runs_root, show
 from artgan.app.runs import RunSummary, find_runs
 from artgan.runs.best import BEST_FILE
 from artgan.runs.metrics_log import read_metrics
@@ -73,11 +73,12 @@ def metrics(runs: list[RunSummary]) -> None:
     if table.empty:
         st.info("No run here has been evaluated yet: evaluate each on the Judge page (or `artgan evaluate RUN`).")
         return
-    st.dataframe(table, hide_index=True)
+    figures_table(table)
     spaces = set(table["features"])
     if len(spaces) > 1:
-        st.warning(f"These evaluations used different feature spaces ({', '.join(sorted(spaces))}); "
-                   "their FID and KID are not on one scale.")
+        st.warning(f"These evaluations used different feature spaces ({', '.join(sorted(spaces))}); their FID and KID "
+                   "are not on one scale, only each against its own floors and ceiling. To compare them, evaluate "
+                   "them in one space: on Judge, a run not evaluated yet can take another run's classifier.")
     missing = [run.name for run in runs if not (run.path / "evaluation" / "metrics.json").is_file()]
     if missing:
         st.caption("Not evaluated yet: " + ", ".join(missing))
@@ -95,7 +96,7 @@ def metrics_table(runs: list[RunSummary]) -> pd.DataFrame:
             if row is not None:
                 best = result.get("checkpoint") == BEST_FILE
                 rows.append({"run": run.name, "row": label, "step": result.get("step"), "checkpoint": "best" if best else "",
-                             "features": result.get("features"),
+                             "features": result.get("feature_space") or result.get("features"),
                              "KID": row.get("kid"), "FID": row.get("fid"), "precision": row.get("precision"),
                              "recall": row.get("recall")})
     return pd.DataFrame(rows)

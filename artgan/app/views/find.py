@@ -47,7 +47,8 @@ def search(run, model, artwork, steps: int, seed: int):
     from artgan.cli.project import loss_networks
     from artgan.evaluation.projection import project
 
-    features, vgg, vgg_missing = loss_networks(run.path, model, use_vgg=True)
+    with st.spinner("Loading the loss's networks..."):  # VGG-19's 548 MB take seconds to read
+        features, vgg, vgg_missing = loss_networks(run.path, model, use_vgg=True)
     st.session_state[VGG_NOTE] = vgg_missing
     bar = st.progress(0.0, text="Looking for it...")
 
@@ -76,10 +77,13 @@ def show_result(run, model, projection, seed: int) -> None:
     if "vgg" not in projection.terms and st.session_state.get(VGG_NOTE):
         notes.append("VGG-19 features not used: " + st.session_state[VGG_NOTE])
     st.caption("Loss: " + " + ".join(projection.terms) + "".join(f". {note[0].upper()}{note[1:]}" for note in notes))
-    walk = make_grid(walk_to_random(model, projection, seed, STEPS), columns=STEPS)
+    with st.spinner("Drawing the walk to a random sample and encoding it..."):
+        walk = make_grid(walk_to_random(model, projection, seed, STEPS), columns=STEPS)
+        frames = animation_frames(model, projection, seed)
+        gif = gif_bytes(frames)
+        mp4 = mp4_bytes(frames) if mp4_available() else None
     show(walk, f"from your image's latent to seed {seed}'s", min_side=128)
     stem = f"{run.path.name}-projection"
-    frames = animation_frames(model, projection, seed)
     buffer = io.BytesIO()
     np.save(buffer, projection.latent.numpy().astype(np.float32)[None])
     downloads = st.columns(4)
@@ -88,8 +92,8 @@ def show_result(run, model, projection, seed: int) -> None:
                                  help=f"artgan generate {run.name} --latent FILE" + (f" --class {name}" if name else ""))
     downloads[1].download_button("Closest image (PNG)", png_bytes(to_pil(projection.image.permute(1, 2, 0).numpy())),
                                  f"{stem}.png", "image/png", key="find_image", on_click="ignore")
-    downloads[2].download_button("Interpolation (GIF)", gif_bytes(frames), f"{stem}.gif", "image/gif",
+    downloads[2].download_button("Interpolation (GIF)", gif, f"{stem}.gif", "image/gif",
                                  key="find_gif", on_click="ignore")
-    if mp4_available():
-        downloads[3].download_button("Interpolation (MP4)", mp4_bytes(frames), f"{stem}.mp4", "video/mp4",
+    if mp4 is not None:
+        downloads[3].download_button("Interpolation (MP4)", mp4, f"{stem}.mp4", "video/mp4",
                                      key="find_mp4", on_click="ignore")

@@ -27,9 +27,10 @@ def render() -> None:
                                help="moves each latent toward the mean latent: 1 = as drawn, smaller = more typical, "
                                     "less varied images (as `artgan generate --truncation`)")
 
-    images = model.sample(n, seed, class_name, psi)
-    grid = make_grid(images)
-    picture = tiles(images)
+    with st.spinner("Drawing..."):  # 64 images of a 128 px generator take seconds on a CPU
+        images = model.sample(n, seed, class_name, psi)
+        grid = make_grid(images)
+        picture = tiles(images)
     what = class_name or ("mixed classes" if model.conditional else "")
     step = f"step {run.sampled_step}" + (" (best)" if run.best else "")
     show(grid, f"{run.name} · {step} · seed {seed}" + (f" · {what}" if what else "") + (f" · ψ {psi:.2f}" if psi < 1 else ""))

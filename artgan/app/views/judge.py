@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from artgan.app.common import model_for, pick_run, png_bytes, runs_root, show
+from artgan.app.common import figures_table, model_for, pick_run, png_bytes, runs_root, show
 from artgan.app.jobs import EVALUATE_LOG, log_tail, running_pid, start_evaluation
 from artgan.app.runs import find_runs
 from artgan.errors import ArtganError
@@ -125,15 +125,15 @@ def show_result(folder, result: dict, step: int) -> None:
     st.caption(f"{result.get('n')} images per row against {result.get('reference_images')} real images, "
                f"features: {result.get('features')}. Lower FID/KID and higher precision/recall are better; "
                "the model's figures mean something only between its floors and its ceiling.")
-    st.dataframe(pd.DataFrame([{"row": name, **{title: row.get(key) for key, title in COLUMNS.items() if key in row}}
-                               for name, row in result["rows"].items()]), hide_index=True)
+    figures_table(pd.DataFrame([{"row": name, **{title: row.get(key) for key, title in COLUMNS.items() if key in row}}
+                                for name, row in result["rows"].items()]))
     memorisation = result.get("memorisation") or {}
     if memorisation:
         st.caption(f"Memorisation: {memorisation.get('copy_rate', 0):.1%} of samples are nearer to a training image "
                    "than 99% of real held-out images are (a copying generator scores high).")
     if "per_class" in result:
         st.caption("Per class: each class's samples against that class's real images.")
-        st.dataframe(pd.DataFrame([{"class": name, **row} for name, row in result["per_class"].items()]), hide_index=True)
+        figures_table(pd.DataFrame([{"class": name, **row} for name, row in result["per_class"].items()]))
     figures = [(folder / "memorisation.png", "Nearest training images",
                 "the samples nearest to a training image, then their 3 nearest training images"),
                (folder / "training_curves.png", "Training curves", "losses, D(x), D(G(z)) and the metrics tracked in training")]

@@ -161,7 +161,7 @@ def evaluate_on_judge(browser, run: str) -> str:
         slider_to_start(browser, "Classifier training steps")  # a 10-step classifier: a test, not a judgement
     click(browser, "Evaluate at step")
     wait_text(browser, f"Evaluating {run}", action="Judge: Evaluate to its progress bar")
-    wait_text(browser, "Metrics at step", 300, action=f"Judge: Evaluate to the figures ({run})")
+    wait_text(browser, "Download the report (HTML)", 300, action=f"Judge: Evaluate to the figures and report ({run})")
     return page_text(browser)
 
 

@@ -38,10 +38,16 @@ def download(browser, label: str, folder: Path, action: str) -> bytes:
 
 
 def screenshot(browser, name: str, tmp_path: Path) -> Path:
-    """Saved under $ARTGAN_SCREENSHOTS when set (to look at them), else in the test's temp dir."""
+    """The whole page (the window grown to its height for the shot), saved under $ARTGAN_SCREENSHOTS
+    when set (to look at them), else in the test's temp dir."""
     folder = Path(os.environ.get("ARTGAN_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
+    size = browser.get_window_size()
+    height = browser.execute_script("return document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+    browser.set_window_size(size["width"], min(max(size["height"], height + 40), 4000))
+    time.sleep(0.5)
     browser.save_screenshot(str(folder / f"{name}.png"))
+    browser.set_window_size(size["width"], size["height"])
     return folder / f"{name}.png"
 
 
@@ -84,7 +90,7 @@ def slider_to_start(browser, label: str, end: bool = False, where: str = "stMain
     time.sleep(1)  # the change reruns the script
 
 
-def chosen_run(browser) -> str:
-    """The run the page's Run picker shows (its label starts with the run's name)."""
-    boxes = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stMain'] input[aria-label='Run']")
-    return boxes[0].get_attribute("value").split(" · ")[0] if boxes else ""
+def chosen(browser, label: str) -> str:
+    """What the page's select box labelled ``label`` shows (a run's label starts with its name)."""
+    boxes = browser.find_elements(By.CSS_SELECTOR, f"[data-testid='stMain'] input[aria-label={label!r}]")
+    return boxes[0].get_attribute("value") if boxes else ""

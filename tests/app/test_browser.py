@@ -26,7 +26,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from tests.app.chromium import (WAIT, chosen_run, click, download, loaded_images, page_text, record_latency,  # noqa: E402
+from tests.app.chromium import (WAIT, chosen, click, download, loaded_images, page_text, record_latency,  # noqa: E402
                                 screenshot, slider_to_start, wait_text)
 
 
@@ -155,7 +155,7 @@ def test_runs_page_refreshes_itself_while_a_run_trains(server, browser, browser_
 
 def evaluate_on_judge(browser, run: str) -> str:
     """Start `artgan evaluate` of the newest run from Judge (10 images per row) and wait for its figures."""
-    WebDriverWait(browser, WAIT).until(lambda d: "Ranked by the discriminator" in page_text(d) and chosen_run(d) == run)
+    WebDriverWait(browser, WAIT).until(lambda d: "Ranked by the discriminator" in page_text(d) and chosen(d, "Run").split(" · ")[0] == run)
     slider_to_start(browser, "Images per row")
     if "Classifier training steps" in page_text(browser):
         slider_to_start(browser, "Classifier training steps")  # a 10-step classifier: a test, not a judgement
@@ -184,7 +184,7 @@ def test_compare_two_evaluated_runs_side_by_side(server, browser, browser_root, 
 
     train_run(browser_root / "digits-seed1", "--data", "sklearn:digits", "--steps", "4", "--seed", "1")
     browser.get(f"{server}/judge")  # the newest run; Judge offers it the classifier of `digits`
-    WebDriverWait(browser, WAIT).until(lambda d: "the one of run digits" in page_text(d))
+    WebDriverWait(browser, WAIT).until(lambda d: chosen(d, "Feature space (domain classifier)") == "the one of run digits")
     evaluate_on_judge(browser, "digits-seed1")
     browser.get(f"{server}/compare")
     start = time.perf_counter()
@@ -194,14 +194,14 @@ def test_compare_two_evaluated_runs_side_by_side(server, browser, browser_root, 
     assert len(sources) >= 2  # two different pictures, one per run
     WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart']"))
     table = WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stTable']"))[0]
-    header = [cell.text for cell in table.find_elements(By.CSS_SELECTOR, "thead th")][-8:]
-    assert header == ["run", "row", "step", "features", "KID", "FID", "precision", "recall"]
-    cells = [[cell.text for cell in row.find_elements(By.CSS_SELECTOR, "td")][-8:]
+    header = [cell.text for cell in table.find_elements(By.CSS_SELECTOR, "thead th")][-9:]
+    assert header == ["run", "row", "step", "checkpoint", "features", "KID", "FID", "precision", "recall"]
+    cells = [[cell.text for cell in row.find_elements(By.CSS_SELECTOR, "td")][-9:]
              for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
     scores = {(run, row): values for run, row, *values in cells}
     for run in ("digits", "digits-seed1"):  # each run's own figures, read from its evaluation
         written = json.loads((browser_root / run / "evaluation" / "metrics.json").read_text())["rows"]
-        step, features, kid, fid, precision, recall = scores[(run, "model")]
+        step, checkpoint, features, kid, fid, precision, recall = scores[(run, "model")]
         assert float(fid) == pytest.approx(written["model"]["fid"], rel=1e-3)
         assert float(kid) == pytest.approx(written["model"]["kid"], rel=1e-3, abs=1e-4)
         assert {(run, "floor (noise)"), (run, "ceiling (real)")} <= set(scores)

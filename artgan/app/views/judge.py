@@ -56,7 +56,7 @@ def evaluation(path, name: str, step: int) -> None:
     result = read_result(folder)
     options = evaluation_options(path)
     left, right = st.columns([1, 3])
-    n = left.select_slider("Images per row", SIZES, 1000, key="judge_n",
+    n = left.select_slider("Images per row", SIZES, result["n"] if result and result.get("n") in SIZES else 1000, key="judge_n",
                            help="more images, steadier figures, longer to compute (10-50: a quick look; figures are noisy)")
     label = "Evaluate again" if result else "Evaluate"
     if right.button(f"{label} at step {step}", type="primary", key="judge_evaluate"):

@@ -83,7 +83,7 @@ def slider_to_start(browser, label: str, end: bool = False, where: str = "stMain
     """Move the (select) slider labelled ``label`` to its first (or last) option, as a keyboard user would."""
     xpath = f"//*[@data-testid={where!r}]//input[@type='range' and @aria-label={label!r}]"
     thumb = WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.XPATH, xpath))[0]
-    target = thumb.get_attribute("max") if end else "0"
+    target = thumb.get_attribute("max" if end else "min")
     browser.execute_script("arguments[0].focus()", thumb)
     ActionChains(browser).send_keys(Keys.END if end else Keys.HOME).perform()
     WebDriverWait(browser, WAIT).until(lambda d: d.find_element(By.XPATH, xpath).get_attribute("value") == target)

@@ -157,11 +157,13 @@ def evaluate_on_judge(browser, run: str) -> str:
     """Start `artgan evaluate` of the newest run from Judge (10 images per row) and wait for its figures."""
     WebDriverWait(browser, WAIT).until(lambda d: "Ranked by the discriminator" in page_text(d) and chosen(d, "Run").split(" · ")[0] == run)
     slider_to_start(browser, "Images per row")
-    if "Classifier training steps" in page_text(browser):
+    trains = "Classifier training steps" in page_text(browser)
+    if trains:
         slider_to_start(browser, "Classifier training steps")  # a 10-step classifier: a test, not a judgement
     click(browser, "Evaluate at step")
     wait_text(browser, f"Evaluating {run}", action="Judge: Evaluate to its progress bar")
-    wait_text(browser, "Download the report (HTML)", 300, action=f"Judge: Evaluate to the figures and report ({run})")
+    space = "a new 10-step classifier" if trains else "another run's classifier"
+    wait_text(browser, "Download the report (HTML)", 300, action=f"Judge: Evaluate to the figures and report (10 images per row, {space})")
     return page_text(browser)
 
 

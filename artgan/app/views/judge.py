@@ -75,7 +75,7 @@ def evaluation(path, name: str, step: int) -> None:
 
 
 def evaluation_options(path: Path):
-    """The feature-space choice; returns a function giving `artgan evaluate`'s extra options (None: nothing to offer).
+    """The feature-space choice; returns a function giving `artgan evaluate`'s extra options, called on Evaluate.
 
     Each run's first evaluation trains a domain classifier that later ones reuse. Two runs measured
     in two classifiers are not on one scale, so a run with no classifier yet is offered the one of

@@ -35,10 +35,16 @@ class RunSummary:
     channels: int
     class_names: list[str] | None
     step: int  # of the newest checkpoint (what Generate samples); 0 when there is none yet
-    planned_steps: int
+    planned_steps: int  # 0 when a time budget (train.time) decides instead
     updated: float  # newest modification time of anything the trainer writes
     trained_step: int = 0  # how far training got: the newest logged step, sample grid or checkpoint
     best: BestRecord | None = None  # the best checkpoint --eval-every kept, which the app samples when there is one
+    time_budget: str = ""  # train.time, e.g. "5m": it overrides the steps
+
+    @property
+    def plan(self) -> str:
+        """How long the run is meant to train: "3000" (steps), "5m" (a time budget), or "" when unknown."""
+        return self.time_budget or (str(self.planned_steps) if self.planned_steps else "")
 
     @property
     def has_checkpoint(self) -> bool:
@@ -157,10 +163,11 @@ def _summary(path: Path, root: Path) -> RunSummary:
         channels=_integer(info, "channels", "run.json"),
         class_names=class_names,
         step=step,
-        planned_steps=_integer(train, "steps", "config.yaml: train"),
+        planned_steps=0 if train.get("time") else _integer(train, "steps", "config.yaml: train"),
         updated=max((p.stat().st_mtime for p in watched if p.exists()), default=0.0),
         trained_step=max(step, newest_frame, last_logged_step(path / "metrics.csv")),
         best=read_best(RunDir(path)),
+        time_budget=str(train.get("time") or ""),
     )
 
 

@@ -70,3 +70,17 @@ def test_a_run_that_kept_a_best_checkpoint_is_summarised_and_sampled_from_it(run
     [run] = find_runs(tmp_path)
     assert (run.best, run.step, run.sampled_step) == (BestRecord("kid_domain", 0.0123, 2), 4, 2)
     assert run.best_note == "best checkpoint: step 2, KID 0.0123" and "step 2 (best of 4)" in run.label
+
+
+def test_a_time_budget_run_is_planned_by_its_budget_not_by_the_steps_it_overrides(runs_root, tmp_path):
+    import yaml
+
+    run_path = tmp_path / "runs" / "budget"
+    shutil.copytree(runs_root / "digits", run_path)
+    config = yaml.safe_load((run_path / "config.yaml").read_text())
+    config["train"] |= {"time": "5m", "steps": 1_000_000}
+    (run_path / "config.yaml").write_text(yaml.safe_dump(config))
+    [run] = find_runs(tmp_path / "runs")
+    assert (run.plan, run.planned_steps) == ("5m", 0)
+    [steps_run] = find_runs(runs_root / "digits")
+    assert steps_run.plan == "4"

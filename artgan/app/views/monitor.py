@@ -50,7 +50,7 @@ def runs_table(runs: list[RunSummary]) -> pd.DataFrame:
     now = time.time()
     return pd.DataFrame([{
         "run": run.name, "variant": run.variant, "data": run.source, "size": f"{run.size}px",
-        "classes": len(run.class_names or []), "trained to step": run.trained_step, "of": run.planned_steps or None,
+        "classes": len(run.class_names or []), "trained to step": run.trained_step, "of": run.plan or None,
         "checkpoint step": run.step, "best (KID)": f"{run.best.step} ({run.best.score:.4f})" if run.best else "",
         "state": run.state(now), "updated": f"{_ago(now - run.updated)} ago",
     } for run in runs])
@@ -66,7 +66,7 @@ def show_run(path, name: str) -> None:
     state = run.state()
     cells = st.columns(4)
     cells[0].metric("State", state)
-    cells[1].metric("Trained to step", f"{run.trained_step}" + (f" / {run.planned_steps}" if run.planned_steps else ""),
+    cells[1].metric("Trained to step", f"{run.trained_step}" + (f" / {run.plan}" if run.plan else ""),
                     help=f"the newest checkpoint is at step {run.step}; Generate samples step {run.sampled_step}")
     cells[2].metric("Images / s", f"{speed:.0f}")
     cells[3].metric("Updated", f"{_ago(time.time() - run.updated)} ago")

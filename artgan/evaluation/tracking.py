@@ -12,6 +12,7 @@ moves because G changed, not because the noise did.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -30,6 +31,19 @@ from artgan.evaluation.split import split_real
 KID_SUBSETS = 20
 
 
+def warn_if_near_chance(info) -> None:
+    """Features of a classifier that barely beats chance on held-out images rank checkpoints badly
+    (docs/quality.md: on 146 unlabelled stamps the rotation task's 42 % kept a run's worst state)."""
+    chance = 1 / max(info.num_classes, 1)
+    accuracy = info.held_out_accuracy
+    if accuracy is not None and accuracy < (1 + chance) / 2:  # less than halfway from chance to perfect
+        task = "which way each image is turned" if info.task == "rotation" else "the classes"
+        warnings.warn(f"--eval-every's domain classifier tells {task} of held-out images only {accuracy:.0%} of the "
+                      f"time (chance {chance:.0%}), so its KID may not rank checkpoints and best.safetensors may not "
+                      f"be the best; more images, or a folder with one sub-folder per class, give it better features",
+                      stacklevel=2)
+
+
 class FIDTracker:
     """A trainer hook: ``tracker(step, done, G)`` after each step measures KID and FID every ``every`` steps.
 
@@ -45,6 +59,7 @@ class FIDTracker:
         self.on_scores = on_scores
         reference, held_out = split_real(data, seed=0)
         classifier = domain_classifier_for(Path(run_path), reference, held_out, steps=400, progress=progress)
+        warn_if_near_chance(classifier.info)
         self.network = DomainFeatures(classifier)
         self.reference = extract(self.network, reference.images).vectors
         self.n, self.seed = min(n, len(reference)), seed

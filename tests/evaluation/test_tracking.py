@@ -88,3 +88,33 @@ def test_evaluate_scores_the_best_checkpoint_unless_told_otherwise(tracked_run, 
         result = json.loads((out / "metrics.json").read_text())
         assert (result["checkpoint"], result["step"]) == (name, step)
     assert f"dcgan at the best checkpoint (step {best.step}), 20 images per row" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("task, classes, accuracy, warned", [("rotation", 4, 0.42, True), ("rotation", 4, 0.7, False),
+                                                             ("classes", 10, 0.5, True), ("classes", 10, 0.98, False),
+                                                             ("classes", 10, None, False)])
+def test_a_classifier_near_chance_is_said_to_rank_checkpoints_badly(task, classes, accuracy, warned, recwarn):
+    from artgan.evaluation.domain_classifier import ClassifierInfo
+    from artgan.evaluation.tracking import warn_if_near_chance
+
+    warn_if_near_chance(ClassifierInfo(1, 16, classes, task, held_out_accuracy=accuracy))
+    messages = [str(w.message) for w in recwarn]
+    assert bool(messages) == warned
+    if warned:
+        assert f"only {accuracy:.0%} of the time (chance {1 / classes:.0%})" in messages[0]
+
+
+def test_the_tracker_warns_when_its_classifier_is_near_chance(tmp_path):
+    from artgan.data import load_images
+    from artgan.evaluation.domain_classifier import save_classifier, train_classifier
+    from artgan.evaluation.split import subset
+    from artgan.evaluation.tracking import FIDTracker
+
+    config = build_config(tiny_overrides(tmp_path))
+    config.save(tmp_path / "run" / "config.yaml")
+    data = subset(load_images(config.data, progress=False), torch.arange(100))
+    classifier = train_classifier(data.images[:32], data.labels[:32], data.class_names, steps=1, progress=False)
+    classifier.info.held_out_accuracy = 0.2  # a run's own classifier that learnt next to nothing
+    save_classifier(classifier, tmp_path / "run" / "evaluation" / "classifier.safetensors")
+    with pytest.warns(UserWarning, match="only 20% of the time .chance 10%., so its KID may not rank checkpoints"):
+        FIDTracker(tmp_path / "run", data, 10, 10, 0, False, 16, torch.device("cpu"), lambda *args: None, None)

@@ -6,8 +6,11 @@ samples against the held-out split in domain features: KID (primary: unbiased on
 FID, precision / recall (Kynkaanniemi et al. 2019), density / coverage (Naeem et al. 2020);
 conditional recipes also per class (class accuracy beside within-class recall, coverage and
 diversity). Floors (the average image, uniform noise) and the ceiling (real training images
-against the held-out ones) are scored the same way. Prints tables, writes results.json, a plot
-of KID and recall against CPU minutes per recipe, and the sample grid after each budget.
+against the held-out ones) are scored the same way, and every budget runs ``artgan evaluate``'s
+memorisation check (samples' nearest training images) in the same features. A recipe may train
+larger than the collection (``data.size=64``): on the same images, its samples judged downsampled.
+Prints tables, writes results.json, a plot of KID and recall against CPU minutes per recipe, and
+the sample grid (and nearest-training-images figure) after each budget.
 
 Feature space: artgan evaluate's offline domain classifier (a small CNN), trained on real images
 only and sharing nothing with any GAN's discriminator. For the clip-art collections it learns the

@@ -115,6 +115,20 @@ def gather_batch(x: torch.Tensor | None) -> torch.Tensor | None:
     return torch.cat(parts)
 
 
+def gather_batch_with_gradient(x: torch.Tensor) -> torch.Tensor:
+    """The global batch, in rank order, with gradients flowing back to this rank's slice.
+
+    For a loss term that every rank computes alike from the whole batch: the backward sums each
+    slice's gradient over the ranks' identical copies, and DDP's average over ranks then gives
+    the single process's gradient.
+    """
+    if not active():
+        return x
+    rank, world = dist.get_rank(), dist.get_world_size()
+    slices = [x if r == rank else torch.zeros_like(x) for r in range(world)]
+    return _AllReduceSum.apply(torch.cat(slices))
+
+
 # --- networks ------------------------------------------------------------------------------------
 
 def data_parallel(module: nn.Module, device: torch.device) -> nn.Module:

@@ -24,7 +24,7 @@ from artgan.config import Config, TrainConfig
 from artgan.errors import ArtganError
 from artgan.ranks import per_sample
 from artgan.training.augment import ada_probability, diff_augment
-from artgan.training.distributed import gather_batch, mean_over_ranks
+from artgan.training.distributed import gather_batch, gather_batch_with_gradient, mean_over_ranks
 from artgan.variants.losses import r1_penalty
 
 
@@ -208,6 +208,8 @@ class ModeSeeking(Stabiliser):
     enabled = staticmethod(lambda t: t.mode_seeking > 0)
 
     def generator_penalties(self, fake, z, labels):
+        # Pairs over the global batch, so every rank computes the one term a single process would.
+        fake, z, labels = gather_batch_with_gradient(fake), gather_batch(z), gather_batch(labels)
         n = len(fake)
         same = torch.ones(n, n, dtype=torch.bool, device=fake.device) if labels is None else labels[:, None] == labels[None, :]
         pairs = torch.triu(same, diagonal=1)

@@ -191,6 +191,7 @@ def test_two_gloo_processes_train_and_resume_like_one_process(tmp_path):
 # Every variant's networks and losses, and every stabiliser at once, through DDP: heads used in only
 # some of D's calls (CAN), labels (AC-GAN, cDCGAN), weight clipping on the wrapped critic (WGAN),
 # double backward through all-reduced batch norm (R1) and layer norm (WGAN-GP), spectral norm,
+# mode seeking's pairs over the global batch (AC-GAN's default; within a class and unconditional),
 # BatchNorm1d (MLP), and per-sample randomness drawn for the global batch (smoothing, flipping,
 # DiffAugment, instance noise, a replay buffer gathered from both ranks, EMA).
 VARIANT_CASES = {
@@ -202,7 +203,8 @@ VARIANT_CASES = {
     "sngan": {"model": {"name": "sngan"}},
     "mlp": {"model": {"name": "mlp"}},
     "dcgan-stabilisers": {"train": {"r1": 1.0, "diffaug": True, "instance_noise": 0.1, "replay": 0.5, "replay_size": 24,
-                                    "label_smoothing": 0.1, "smooth_fake": True, "label_flip": 0.1, "ema": True}},
+                                    "label_smoothing": 0.1, "smooth_fake": True, "label_flip": 0.1, "ema": True,
+                                    "mode_seeking": 0.1}},
 }
 
 

@@ -179,10 +179,16 @@ class TrainConfig:
     eval_every: int = option(0, "every N steps, log KID and FID in domain features (kid_domain, fid_domain) and keep "
                                 "the state at the lowest KID as checkpoints/best.safetensors, which generate, evaluate, "
                                 "show and the app then use (--checkpoint last for the newest); 0 = off. Trains a small "
-                                "classifier on the data first",
+                                "classifier on the data first, unless --eval-classifier names one",
                              limit=at_least(0))
     eval_n: int = option(500, "samples per KID/FID measurement during training (capped by the real reference half)",
                          limit=between(10, 50000, "FID's usual sample count is 50,000"))
+    # A classifier of 50 unlabelled images tells rotations apart barely above chance, and its features
+    # kept a run's worst state (docs/quality.md); one trained on labelled images of the medium does not.
+    eval_classifier: str = option("", "domain classifier (from `artgan classify train`, as `artgan evaluate "
+                                      "--classifier` takes) whose features --eval-every measures in, instead of one "
+                                      "it trains on the run's data; copied into the run (evaluation/classifier."
+                                      "safetensors), which --resume and evaluate then use", metavar="FILE")
 
 
 @dataclass
@@ -319,6 +325,10 @@ def _check_combinations(train: TrainConfig) -> None:
     if train.augment == "ada" and not train.diffaug:
         raise ArtganError("--augment ada adapts how often DiffAugment applies, but --no-diffaug turns it off; "
                           "drop one of the two")
+    if train.eval_classifier and train.eval_every == 0:
+        raise ArtganError(f"--eval-classifier {train.eval_classifier!r} is the feature space of --eval-every's "
+                          f"measurements, but --eval-every is 0 (off); add --eval-every N (e.g. 250) to keep the best "
+                          f"checkpoint by it, or drop --eval-classifier")
 
 
 def _coerce(name: str, value: Any, hint: Any) -> Any:

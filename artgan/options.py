@@ -45,10 +45,12 @@ def within(low: float, high: float, closed_high: bool = False) -> Limit:
     return Limit(lambda v: low <= v <= high if closed_high else low <= v < high, f"in [{low:g}, {high:g}{bracket}")
 
 
-def option(default: Any, help: str, flag: str | None = None, choices: tuple | None = None, limit: Limit | None = None):
+def option(default: Any, help: str, flag: str | None = None, choices: tuple | None = None, limit: Limit | None = None,
+           metavar: str | None = None):
     """A config field with its command-line help, an optional explicit flag name, the values it
-    may take (``choices``) and the range it must lie in (``limit``)."""
-    metadata = {"help": help, "flag": flag, "choices": choices, "limit": limit}
+    may take (``choices``), the range it must lie in (``limit``) and the word for its value in
+    ``--help`` (``metavar``; default: N, X or TEXT by type)."""
+    metadata = {"help": help, "flag": flag, "choices": choices, "limit": limit, "metavar": metavar}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda: type(default)(default), metadata=metadata)
     return field(default=default, metadata=metadata)

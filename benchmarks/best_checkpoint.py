@@ -31,7 +31,7 @@ from artgan.evaluation.domain_classifier import save_classifier  # noqa: E402
 from artgan.generation import load_generator  # noqa: E402
 from artgan.runs.best import read_best  # noqa: E402
 from artgan.runs.run_dir import RunDir  # noqa: E402
-from artgan.training import Trainer, quality_tracker, write_run_files  # noqa: E402
+from artgan.training import Trainer, eval_classifier_of, quality_tracker, write_run_files  # noqa: E402
 from artgan.evaluation.figures import captioned_row  # noqa: E402
 
 RECIPE = {"model.name": "dcgan"}  # `artgan train --data FOLDER` with the dcgan defaults
@@ -41,22 +41,24 @@ def train_phase(config, run: RunDir, data, steps: int, resume: bool) -> float:
     """Train to ``steps`` with --eval-every's tracker and best keeper, as `artgan train` wires them; CPU seconds."""
     started = time.process_time()
     config.train.steps = steps
+    classifier = eval_classifier_of(config, run, data, resuming=resume)  # --eval-classifier's, when given
     trainer = Trainer(config, run, data, progress=False)
     write_run_files(config, run, data, trainer.speed, kept=read_best(run) if resume else None)
-    trainer.hooks.append(quality_tracker(config, run, data, trainer, progress=False))
+    trainer.hooks.append(quality_tracker(config, run, data, trainer, progress=False, classifier=classifier))
     if resume:
         assert trainer.resume(), f"nothing to resume in {run.path}"
     trainer.fit()
     return time.process_time() - started
 
 
-def degrading_run(args, judge, data, seed: int) -> dict:
+def degrading_run(args, judge, data, seed: int, tracker_classifier: Path | None) -> dict:
+    """``tracker_classifier``: --eval-classifier of the run (None: the run trains its own)."""
     run = RunDir(args.out / "runs" / f"tuxpaint-dcgan-hot-{args.tracker_features}-seed{seed}")
     overrides = RECIPE | {"train.eval_every": args.eval_every, "train.checkpoint_every": args.eval_every, "train.sample_every": args.eval_every,
                           "train.calibrate": False}
+    if tracker_classifier is not None:
+        overrides["train.eval_classifier"] = str(tracker_classifier)
     config = recipe_config(overrides, COLLECTIONS["tuxpaint-animals"], data, seed, args.cache_dir, args.threads)
-    if args.tracker_features == "judge":  # the tracker reuses a classifier found in the run, as on --resume
-        save_classifier(judge.network.classifier, run.path / "evaluation" / "classifier.safetensors")
     cpu = train_phase(config, run, judge.train, args.steps, resume=False)
     config.train.lr_g, config.train.lr_d = config.train.lr_g * args.hot, config.train.lr_d * args.hot
     cpu += train_phase(config, run, judge.train, args.steps + args.hot_steps, resume=True)
@@ -96,7 +98,8 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=100, help="--eval-every of the runs")
     parser.add_argument("--tracker-features", choices=("own", "judge"), default="own",
                         help="own: the run's own domain classifier, as `artgan train --eval-every` makes it (a rotation "
-                             "task on half the training images here); judge: the openclipart classifier the scores use")
+                             "task on half the training images here); judge: the openclipart classifier the scores use, "
+                             "given to the runs as --eval-classifier")
     parser.add_argument("--held-out", type=float, default=0.3, help="share of the collection held out for scoring")
     parser.add_argument("--judge-steps", type=int, default=400, help="training steps of the feature network")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (CPU minutes count all)")
@@ -110,8 +113,11 @@ def main() -> None:
     results = {"collection": "tuxpaint-animals", "train_images": len(judge.train), "held_out_images": len(judge.held_out),
                "references": {k: {m: v[m] for m in ("kid", "fid", "recall", "coverage")}
                               for k, v in reference_rows(judge, 0).items()}, "runs": []}
+    tracker_classifier = None
+    if args.tracker_features == "judge":  # `artgan train --eval-classifier FILE` with the judge's classifier
+        tracker_classifier = save_classifier(judge.network.classifier, args.out / "judges" / "tracker-classifier.safetensors")
     for seed in args.seeds:
-        result = degrading_run(args, judge, data, seed)
+        result = degrading_run(args, judge, data, seed, tracker_classifier)
         result["tracker_features"] = args.tracker_features
         result["grid"] = str(comparison_grid(result, args.out / f"best-vs-last-{args.tracker_features}-seed{seed}.png"))
         results["runs"].append(result)

@@ -75,4 +75,4 @@ def _base_type(hint):
 def _metavar(kind, field) -> str | None:
     if field.metadata.get("choices"):
         return None
-    return {int: "N", float: "X", str: "TEXT"}.get(kind)
+    return field.metadata.get("metavar") or {int: "N", float: "X", str: "TEXT"}.get(kind)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm.auto import tqdm
@@ -126,16 +127,31 @@ def save_classifier(model: DomainClassifier, path: str | Path) -> Path:
     return path
 
 
-def load_classifier(path: str | Path) -> DomainClassifier:
+def load_classifier(path: str | Path, label: str = "classifier") -> DomainClassifier:
+    """A classifier that ``save_classifier`` wrote; ``label`` names it in errors (the option that gave it)."""
     path = Path(path)
+    train = f"train one with `artgan classify train --data SOURCE --out {'FILE' if path.is_dir() else path}`"
     if not path.is_file():
-        raise ArtganError(f"classifier {str(path)!r} does not exist; train one with `artgan classify train --data SOURCE --out {path}`")
-    from safetensors import safe_open
-
-    with safe_open(str(path), "pt") as file:
-        header = (file.metadata() or {}).get("artgan_classifier")
-    if header is None:
-        raise ArtganError(f"{str(path)!r} is not an artgan classifier (no artgan_classifier header)")
-    model = DomainClassifier(ClassifierInfo(**json.loads(header)))
-    model.load_state_dict(load_file(str(path)))
+        state = "is a folder, not a classifier file" if path.is_dir() else "does not exist"
+        raise ArtganError(f"{label} {str(path)!r} {state}; {train}")
+    try:
+        with safe_open(str(path), "pt") as file:
+            header = (file.metadata() or {}).get("artgan_classifier")
+        if header is None:
+            raise ArtganError(f"{label} {str(path)!r} is not an artgan classifier (no artgan_classifier header); {train}")
+        model = DomainClassifier(ClassifierInfo(**json.loads(header)))
+        model.load_state_dict(load_file(str(path)))
+    except (SafetensorError, OSError, ValueError, TypeError, RuntimeError) as error:  # truncated, garbage, not ours
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ArtganError(f"{label} {str(path)!r} cannot be read as an artgan classifier ({reason}); {train}") from None
     return model.eval().requires_grad_(False)
+
+
+def load_fitting_classifier(path: str | Path, channels: int, size: int, label: str = "classifier") -> DomainClassifier:
+    """``load_classifier``, refused unless it takes the run's ``channels`` x ``size`` px images."""
+    classifier = load_classifier(path, label)
+    if (classifier.info.channels, classifier.info.size) != (channels, size):
+        raise ArtganError(f"{label} {str(path)!r} is for {classifier.info.channels}x{classifier.info.size}px images, "
+                          f"the run makes {channels}x{size}px; train one at the run's size with `artgan classify "
+                          f"train --data SOURCE --size {size} --channels {channels} --out FILE`")
+    return classifier

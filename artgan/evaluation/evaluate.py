@@ -22,7 +22,7 @@ from artgan.atomic import write_text_atomic
 from artgan.data import ImageSet, load_images
 from artgan.errors import ArtganError
 from artgan.evaluation.classifier import conditional_samples, gan_train_test
-from artgan.evaluation.domain_classifier import (DomainClassifier, accuracy, load_classifier, predict, save_classifier,
+from artgan.evaluation.domain_classifier import (DomainClassifier, accuracy, load_fitting_classifier, predict, save_classifier,
                                                  train_classifier)
 from artgan.evaluation.features import DomainFeatures, FeatureNetwork, Features, InceptionFeatures, extract
 from artgan.evaluation.memorisation import MemorisationCheck, memorisation_check
@@ -34,6 +34,7 @@ from artgan.runs.run_dir import RunDir
 from artgan.visual.preview import average_image
 
 MODEL, FLOOR_AVERAGE, FLOOR_NOISE, CEILING = "model", "floor: average image", "floor: noise", "ceiling: real held-out"
+RUN_CLASSIFIER = "classifier.safetensors"  # in RUN/evaluation: the classifier of the run's own data, trained once
 
 
 @dataclass
@@ -71,21 +72,22 @@ def evaluation_folder(run_path: str | Path, out: str | Path | None = None) -> Pa
     return Path(out) if out else Path(run_path) / "evaluation"
 
 
+def cached_classifier_name(run_path: Path, source: str) -> str:
+    """The cache is per data source, so `--data OTHER` never measures in a classifier of the run's data."""
+    if source == model_source(run_path):
+        return RUN_CLASSIFIER
+    return "classifier-" + re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")[-40:] + ".safetensors"
+
+
 def domain_classifier_for(run_path: Path, reference: ImageSet, held_out: ImageSet, steps: int,
                           progress: bool, path: str | Path | None = None, out: str | Path | None = None):
     """The given classifier, or a cached one (in ``out``, then the run's own), or a new one trained on
-    the reference half and cached in ``out``. The cache is per data source, so `--data OTHER` never
-    measures in a classifier of the run's data."""
-    name = "classifier.safetensors" if reference.source == model_source(run_path) else \
-        "classifier-" + re.sub(r"[^a-z0-9]+", "-", reference.source.lower()).strip("-")[-40:] + ".safetensors"
+    the reference half and cached in ``out`` (``cached_classifier_name``)."""
+    name = cached_classifier_name(run_path, reference.source)
     places = [evaluation_folder(run_path, out) / name, evaluation_folder(run_path) / name]
     cached = Path(path) if path else next((p for p in places if p.is_file()), places[0])
     if path or cached.is_file():  # a classifier the user names must exist; the run's own is trained once
-        classifier = load_classifier(cached)
-        if (classifier.info.channels, classifier.info.size) != (reference.channels, reference.size):
-            raise ArtganError(f"classifier {str(cached)!r} is for {classifier.info.channels}x{classifier.info.size}px "
-                              f"images, the run makes {reference.channels}x{reference.size}px")
-        return classifier
+        return load_fitting_classifier(cached, reference.channels, reference.size)
     classifier = train_classifier(reference.images, reference.labels if reference.labelled else None,
                                   reference.class_names, steps=steps, source=reference.source, progress=progress)
     classifier.info.held_out_accuracy = accuracy(classifier, held_out.images, held_out.labels)

@@ -6,8 +6,11 @@ unbiased in the number of samples (Binkowski et al. 2018), where FID's bias at a
 samples can outweigh the differences between two steps. The domain classifier and the
 real reference features are computed once, before the first step, on the same real split that
 `artgan evaluate` uses, and the classifier is saved in the run so evaluate (and a resumed run)
-measure in the very same feature space. The samples come from one fixed noise batch, so the curve
-moves because G changed, not because the noise did.
+measure in the very same feature space. ``--eval-classifier FILE`` names the classifier instead (one
+trained on labelled images of the medium knows it better than the run's own rotation task on a
+few dozen images); it is copied into the run in the same place, so it is then the run's own. The
+samples come from one fixed noise batch, so the curve moves because G changed, not because the
+noise did.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import torch
 from torch import nn
 
 from artgan.data import ImageSet, to_uint8
-from artgan.evaluation.evaluate import domain_classifier_for
+from artgan.evaluation.domain_classifier import DomainClassifier, load_fitting_classifier, save_classifier
+from artgan.evaluation.evaluate import RUN_CLASSIFIER, domain_classifier_for, evaluation_folder
 from artgan.evaluation.features import DomainFeatures, extract
 from artgan.evaluation.metrics import fid, kid
 from artgan.evaluation.split import split_real
@@ -40,8 +44,17 @@ def warn_if_near_chance(info) -> None:
         task = "which way each image is turned" if info.task == "rotation" else "the classes"
         warnings.warn(f"--eval-every's domain classifier tells {task} of held-out images only {accuracy:.0%} of the "
                       f"time (chance {chance:.0%}), so its KID may not rank checkpoints and best.safetensors may not "
-                      f"be the best; more images, or a folder with one sub-folder per class, give it better features",
-                      stacklevel=2)
+                      f"be the best; give it a classifier trained on labelled images of the same medium (`artgan "
+                      f"classify train --data FOLDER --size {info.size} --out FILE`, then --eval-classifier FILE), "
+                      f"or train on more images, or on a folder with one sub-folder per class", stacklevel=2)
+
+
+def eval_classifier(named: str, run_path: Path, data: ImageSet, resuming: bool) -> DomainClassifier | None:
+    """--eval-classifier's file, checked against the run's images; None when none is named, or for a
+    resumed run that has the copy its start made (the tracker then reuses it, as its own)."""
+    if not named or resuming and (evaluation_folder(run_path) / RUN_CLASSIFIER).is_file():
+        return None
+    return load_fitting_classifier(named, data.channels, data.size, label="--eval-classifier")
 
 
 class FIDTracker:
@@ -49,16 +62,21 @@ class FIDTracker:
 
     What it needs of the run is given once: the latent size, the device, the variant's label
     sampler (conditional runs draw their classes as in training), the metrics log it writes to and
-    ``on_scores(step, scores)``, told every measurement (the best checkpoint's keeper).
+    ``on_scores(step, scores)``, told every measurement (the best checkpoint's keeper), and
+    ``classifier``: the one to measure in (``eval_classifier``), else the run's own.
     """
 
     def __init__(self, run_path: Path, data: ImageSet, every: int, n: int, seed: int, progress: bool,
                  latent_dim: int, device: torch.device, sample_labels: Callable, log,
-                 on_scores: Callable[[int, dict[str, float]], None] | None = None):
+                 on_scores: Callable[[int, dict[str, float]], None] | None = None,
+                 classifier: DomainClassifier | None = None):
         self.every, self.latent_dim, self.device, self.sample_labels, self.log = every, latent_dim, device, sample_labels, log
         self.on_scores = on_scores
         reference, held_out = split_real(data, seed=0)
-        classifier = domain_classifier_for(Path(run_path), reference, held_out, steps=400, progress=progress)
+        if classifier is not None:  # becomes the run's own: what --resume and evaluate find
+            save_classifier(classifier, evaluation_folder(run_path) / RUN_CLASSIFIER)
+        else:
+            classifier = domain_classifier_for(Path(run_path), reference, held_out, steps=400, progress=progress)
         warn_if_near_chance(classifier.info)
         self.network = DomainFeatures(classifier)
         self.reference = extract(self.network, reference.images).vectors

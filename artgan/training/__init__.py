@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from artgan import __version__
 from artgan.config import Config
@@ -19,6 +20,9 @@ from artgan.runs.run_dir import RunDir, default_run_path, refuse_to_overwrite
 from artgan.training.best import BestKeeper
 from artgan.training.trainer import Trainer
 from artgan.variants import get_variant
+
+if TYPE_CHECKING:  # evaluation builds on training: imported only where a tracker is asked for
+    from artgan.evaluation.domain_classifier import DomainClassifier
 
 __all__ = ["train", "prepare_run", "Trainer", "RunDir"]
 
@@ -54,14 +58,16 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
     with distributed.main_first():  # rank 0 decodes and caches; the others read its cache
         data = load_images(config.data, progress=progress and main)
     check_data_fits(config, data)
+    resuming = resume and run.latest_checkpoint() is not None
+    named = eval_classifier_of(config, run, data, resuming) if main else None  # refused before anything is written
     speed = None  # measured by the trainer, unless a checkpoint to resume says what the run trained with
-    if resume and run.latest_checkpoint() is not None and run.info_file.is_file():
+    if resuming and run.info_file.is_file():
         speed = recorded_speed(run.read_info(), config, distributed.local_device(resolve_device(config.train.device)))
     trainer = Trainer(config, run, data, progress=progress, speed=speed)
     if main:
         write_run_files(config, run, data, trainer.speed, kept=read_best(run) if resume else None)
     if config.train.eval_every > 0 and main:  # rank 0 alone measures and keeps the best
-        trainer.hooks.append(quality_tracker(config, run, data, trainer, progress))
+        trainer.hooks.append(quality_tracker(config, run, data, trainer, progress, named))
     if not (resume and trainer.resume()):
         trainer.log.truncate_after(0)  # a fresh start in a folder a killed run left metrics in
         if main:
@@ -71,13 +77,26 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
     return trainer, data
 
 
-def quality_tracker(config: Config, run: RunDir, data: ImageSet, trainer: Trainer, progress: bool):
-    """--eval-every's hook: KID and FID every N steps, and the best checkpoint kept by KID."""
-    from artgan.evaluation.tracking import FIDTracker  # evaluation builds on training, so only on request
+def eval_classifier_of(config: Config, run: RunDir, data: ImageSet, resuming: bool) -> DomainClassifier | None:
+    """--eval-classifier's classifier, checked against the data (the config already refused it
+    without --eval-every); None: the tracker's own."""
+    if not config.train.eval_classifier:
+        return None
+    from artgan.evaluation.tracking import eval_classifier  # evaluation builds on training, so only on request
+
+    return eval_classifier(config.train.eval_classifier, run.path, data, resuming)
+
+
+def quality_tracker(config: Config, run: RunDir, data: ImageSet, trainer: Trainer, progress: bool,
+                    classifier: DomainClassifier | None = None):
+    """--eval-every's hook: KID and FID every N steps (in ``classifier``'s features, from
+    ``eval_classifier_of``; None: the run's own), and the best checkpoint kept by KID."""
+    from artgan.evaluation.tracking import FIDTracker
 
     t = config.train
     return FIDTracker(run.path, data, t.eval_every, t.eval_n, t.seed, progress, config.model.latent_dim, trainer.device,
-                      trainer.variant.sample_labels, trainer.log, on_scores=BestKeeper(run, trainer.state_dict))
+                      trainer.variant.sample_labels, trainer.log, on_scores=BestKeeper(run, trainer.state_dict),
+                      classifier=classifier)
 
 
 def check_run_writable(run: RunDir) -> None:

@@ -104,6 +104,7 @@ def test_help_explains_every_command(capsys):
         assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "--n-critic" in out
+    assert "--eval-classifier FILE" in out  # an option's own word for its value, where N or TEXT would not say it
     # Defaults are shown once, and only where there is one to show.
     assert "(default: None)" not in out
     assert "no progress bars (default" not in " ".join(out.split())  # a plain on/off flag

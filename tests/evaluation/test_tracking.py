@@ -10,6 +10,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from artgan.cli import main
 from artgan.config import build_config
+from artgan.data import load_images
 from artgan.evaluation.domain_classifier import load_classifier
 from artgan.generation import load_generator
 from artgan.runs.best import BestRecord, best_path, read_best, write_best
@@ -24,11 +25,10 @@ from tests.conftest import tiny_overrides
 def tracked_run(tmp_path_factory, digits_setup, digits_run):
     """120 steps with --eval-every 40 and a checkpoint at every measurement."""
     root = tmp_path_factory.mktemp("tracked")
-    # The tracker reuses a classifier already in the run (as a resumed run does): copy the session's one.
-    (root / "run" / "evaluation").mkdir(parents=True)
-    shutil.copy(digits_run / "evaluation" / "classifier.safetensors", root / "run" / "evaluation")
+    # The session's classifier, as --eval-classifier: faster than the tracker training its own.
     overrides = tiny_overrides(root, steps=120, batch=32, eval_every=40, eval_n=100, lr_g=5e-4, lr_d=5e-4,
-                               sample_every=120, checkpoint_every=40, keep_checkpoints=5, log_every=20)
+                               sample_every=120, checkpoint_every=40, keep_checkpoints=5, log_every=20,
+                               eval_classifier=str(digits_run / "evaluation" / "classifier.safetensors"))
     overrides["model"].update({"g_width": 16, "d_width": 16})
     return train(build_config(overrides), out=root / "run", progress=False), overrides
 
@@ -116,5 +116,70 @@ def test_the_tracker_warns_when_its_classifier_is_near_chance(tmp_path):
     classifier = train_classifier(data.images[:32], data.labels[:32], data.class_names, steps=1, progress=False)
     classifier.info.held_out_accuracy = 0.2  # a run's own classifier that learnt next to nothing
     save_classifier(classifier, tmp_path / "run" / "evaluation" / "classifier.safetensors")
-    with pytest.warns(UserWarning, match="only 20% of the time .chance 10%., so its KID may not rank checkpoints"):
+    with pytest.warns(UserWarning, match="only 20% of the time .chance 10%., so its KID may not rank checkpoints.*"
+                                         "artgan classify train --data FOLDER --size 16 --out FILE`, then "
+                                         "--eval-classifier FILE"):
         FIDTracker(tmp_path / "run", data, 10, 10, 0, False, 16, torch.device("cpu"), lambda *args: None, None)
+
+
+def judge_classifier(path, size=16, channels=1):
+    """A classifier the run could not have trained itself: three made-up classes, width 8, untrained."""
+    from artgan.evaluation.domain_classifier import ClassifierInfo, DomainClassifier, save_classifier
+
+    torch.manual_seed(0)
+    info = ClassifierInfo(channels, size, 3, class_names=["a", "b", "c"], source="a judge", width=8)
+    return save_classifier(DomainClassifier(info).eval(), path)
+
+
+def test_eval_classifier_is_the_feature_space_the_tracker_measures_in(tmp_path):
+    """Named in a config file, recorded in the run's config.yaml, copied into the run; the KID logged
+    is the KID in its features, and a resumed run goes on with the copy when the file is gone."""
+    import yaml
+
+    from artgan.evaluation.tracking import FIDTracker
+
+    named = judge_classifier(tmp_path / "judge.safetensors")
+    overrides = tiny_overrides(tmp_path, eval_every=3, eval_n=10, eval_classifier=str(named))
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(overrides))
+    assert main(["train", "--config", str(tmp_path / "config.yaml"), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    run = RunDir(tmp_path / "run")
+    assert run.read_config().train.eval_classifier == str(named)  # the config file's value, round-tripped
+    copy, given = load_classifier(run.path / "evaluation" / "classifier.safetensors"), load_classifier(named)
+    assert copy.info.source == "a judge"  # not a classifier trained on the run's digits
+    assert all(torch.equal(v, given.state_dict()[k]) for k, v in copy.state_dict().items())
+    data = load_images(run.read_config().data, progress=False)
+    tracker = FIDTracker(run.path, data, 3, 10, 0, False, 16, torch.device("cpu"), lambda *args: None, None,
+                         classifier=given)
+    logged = read_metrics(run.path)["kid_domain"]
+    assert logged[0] == [3, 6]
+    assert tracker.measure(load_generator(run.path, checkpoint="last").generator)["kid_domain"] == \
+        pytest.approx(logged[1][-1], rel=1e-4)
+
+    named.unlink()  # the run keeps its copy: resuming needs neither the file nor a classifier of its own
+    assert main(["train", "--out", str(run.path), "--resume", "--steps", "9", "--quiet"]) == 0
+    assert read_metrics(run.path)["kid_domain"][0] == [3, 6, 9]
+    assert load_classifier(run.path / "evaluation" / "classifier.safetensors").info.source == "a judge"
+
+
+@pytest.mark.parametrize("given, options, error", [
+    ("nowhere.safetensors", ["--eval-every", "3"], "'ROOT/nowhere.safetensors' does not exist; train one with `artgan classify train"),
+    ("garbage.safetensors", ["--eval-every", "3"], "'ROOT/garbage.safetensors' cannot be read as an artgan classifier"),
+    ("checkpoint.safetensors", ["--eval-every", "3"], "is not an artgan classifier (no artgan_classifier header)"),
+    ("judge32.safetensors", ["--eval-every", "3"], "is for 1x32px images, the run makes 1x16px; train one at the run's "
+                                                   "size with `artgan classify train --data SOURCE --size 16 --channels 1"),
+    ("judge.safetensors", [], "is the feature space of --eval-every's measurements, but --eval-every is 0 (off); add "
+                              "--eval-every N"),
+])
+def test_eval_classifier_errors_are_one_line_before_anything_is_written(given, options, error, tmp_path, capsys):
+    from artgan.runs.checkpoint import save_checkpoint
+
+    judge_classifier(tmp_path / "judge.safetensors")
+    judge_classifier(tmp_path / "judge32.safetensors", size=32)
+    (tmp_path / "garbage.safetensors").write_bytes(b"not a safetensors file at all")
+    save_checkpoint(tmp_path / "checkpoint.safetensors", {"step": 0, "generator": {"w": torch.zeros(2)}})
+    flags = ["--data", "sklearn:digits", "--size", "16", "--cache-dir", str(tmp_path / "cache"), "--steps", "3",
+             "--no-calibrate", "--quiet", "--out", str(tmp_path / "run")]
+    assert main(["train", *flags, *options, "--eval-classifier", str(tmp_path / given)]) == 2
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert message.startswith("artgan: error: --eval-classifier ") and error.replace("ROOT", str(tmp_path)) in message
+    assert not (tmp_path / "run" / "config.yaml").exists()

@@ -43,12 +43,15 @@ def build_trainer(config, run_path: Path) -> tuple[Trainer, float]:
 
 
 def train_artgan(trainer: Trainer, iters: int) -> dict[str, float]:
-    """``iters`` iterations of the trainer's own step, then one host sync (as ``fit`` logs)."""
+    """``iters`` iterations of the trainer's own step, then one host sync (as ``fit`` logs); threads
+    follow the load as in ``fit`` (``trainer.threads``: a calibrated trainer's watch)."""
     stats = {}
     torch.set_num_threads(trainer.speed.threads)  # a process-wide setting: each trainer's own, while it runs
     for _ in range(iters):
+        began = time.perf_counter()
         stats = trainer.train_step()
         trainer.step += 1
+        trainer.threads.after_step(trainer.step, time.perf_counter() - began)
     return dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
 
 

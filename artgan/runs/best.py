@@ -52,11 +52,7 @@ def read_best(run: RunDir) -> BestRecord | None:
 
 def write_best(run: RunDir, record: BestRecord | None) -> None:
     """Record (or, with None, forget) the best checkpoint in run.json, keeping every other entry."""
-    info = run.read_info() if run.info_file.is_file() else {}
-    info.pop("best", None)
-    if record is not None:
-        info["best"] = asdict(record)
-    run.write_info(info)
+    run.update_info(best=None if record is None else asdict(record))
 
 
 def forget_best(run: RunDir) -> None:

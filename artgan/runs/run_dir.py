@@ -68,6 +68,15 @@ class RunDir:
     def write_info(self, info: dict) -> None:
         write_text_atomic(self.info_file, json.dumps(info, indent=2) + "\n")
 
+    def update_info(self, **entries) -> None:
+        """Set (or, with None, remove) entries of run.json, keeping every other one."""
+        info = self.read_info() if self.info_file.is_file() else {}
+        for key, value in entries.items():
+            info.pop(key, None)
+            if value is not None:
+                info[key] = value
+        self.write_info(info)
+
 
 def open_run(path: str | Path) -> RunDir:
     """An existing run with at least one checkpoint, or a clear error."""

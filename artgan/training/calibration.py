@@ -54,6 +54,7 @@ class SpeedSettings:
     how: str = "flags"  # measured, pinned (all given), flags (--no-calibrate, torchrun) or recorded (--resume)
     measured: dict[str, float] = field(default_factory=dict)  # Candidate.label -> training images/s
     seconds: float = 0.0  # what the measuring cost
+    switches: list[dict] = field(default_factory=list)  # thread changes mid-run, as the load changed (thread_watch.py)
 
     @property
     def torch_memory_format(self) -> torch.memory_format:

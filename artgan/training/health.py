@@ -12,6 +12,7 @@ with what to try.
 from __future__ import annotations
 
 import statistics
+import sys
 from collections import deque
 from dataclasses import dataclass
 
@@ -144,5 +145,18 @@ def _tips(tips: list[str | None]) -> str:
     return "try " + "; ".join(tip for tip in tips if tip)
 
 
+def symptom_line(symptom: Symptom) -> str:
+    return f"{symptom.what} ({symptom.advice})"
+
+
 def describe(symptoms: list[Symptom]) -> str:
-    return "; ".join(f"{s.what} ({s.advice})" for s in symptoms)
+    return "; ".join(map(symptom_line, symptoms))
+
+
+def report_at_end(health: TrainingHealth, run, step: int) -> None:
+    """A run that ends unhealthy says so in its last words and in run.json (the app shows it)."""
+    symptoms = health.symptoms()
+    run.update_info(health=[symptom_line(s) for s in symptoms])
+    if symptoms:
+        print(f"artgan: warning: training finished, but the run looks failed at step {step}: "
+              f"{describe(symptoms)}", file=sys.stderr)

@@ -27,7 +27,7 @@ from artgan.training.calibration import SpeedSettings, choose_speed
 from artgan.training.compiled import compiled
 from artgan.runs.checkpoint import checkpoint_path, newest_good_checkpoint, prune_checkpoints, save_checkpoint
 from artgan.training.divergence import DivergenceGuard, decide_after_divergence
-from artgan.training.health import TrainingHealth, describe, variety
+from artgan.training.health import TrainingHealth, report_at_end, variety
 from artgan.training.interrupts import GracefulInterrupts
 from artgan.training.learning_rate import learning_rates, set_learning_rate
 from artgan.runs.metrics_log import MetricsLog, NullLog, read_metrics
@@ -36,12 +36,12 @@ from artgan.training.precision import Precision
 from artgan.runs.run_dir import RunDir
 from artgan.training.sampler import BatchSampler
 from artgan.training.stabilisers import RunFacts, Stabilisers
+from artgan.training.thread_watch import run_threads
 from artgan.training.time_budget import TrainingClock
 from artgan.variants import get_variant
 from artgan.variants.base import DISCRIMINATOR_OUTPUTS, match_parameter_layouts
-from artgan.visual.grid import make_grid, upscale
+from artgan.visual.grid import make_grid, save_timelapse, upscale
 from artgan.visual.plots import plot_training_curves
-from artgan.visual.grid import save_timelapse
 
 GRID_COLUMNS = 8
 
@@ -83,6 +83,7 @@ class Trainer:
         if self.device.type == "cpu":
             torch.set_num_threads(self.speed.threads)
         self.precision = Precision(self.speed.precision, self.device)
+        self.threads = run_threads(config, self.device, data, self.speed, run, self.ranks, self.progress)  # follow the load
         torch.manual_seed(t.seed)  # network initialisation
         self.variant = get_variant(config.model.name)(config, data.channels, data.num_classes)
         self.memory_format = self.speed.torch_memory_format
@@ -192,9 +193,11 @@ class Trainer:
                 self.guard.remember_start(self.state_dict())
             done = False
             while self.step < self.total_steps and not done:
+                began = time.perf_counter()
                 stats = self.train_step()
                 self.guard.watch_losses(stats)
                 self.step += 1
+                step_seconds = time.perf_counter() - began
                 bar.update(1)
                 done = self.step == self.total_steps or self.clock.up(self.step)
                 boundary = done or self.interrupts.pending or any(self.step % n == 0 for n in (t.log_every, t.sample_every, t.checkpoint_every))
@@ -214,6 +217,7 @@ class Trainer:
                     self.save_checkpoint()
                 for hook in self.hooks if self.ranks.main else ():
                     hook(self.step, done, self.sampling_generator())
+                self.threads.after_step(self.step, step_seconds)  # the next steps' threads, after this one's files
                 if boundary and self.interrupts.agreed(self.device):
                     self.stop_for_interrupt()
         finally:
@@ -374,6 +378,7 @@ class Trainer:
                 f"checkpoint {found[0]} does not fit this run ({reason}): it was made with another config or data "
                 f"set. Resume with the run's own config.yaml and data, or start a new run with another --out"
             ) from None
+        self.threads.resumed_at(self.step)
         self.log.truncate_after(self.step)
         self.health.prime(read_metrics(self.run.path))
         return True
@@ -385,14 +390,4 @@ class Trainer:
         save_image_atomic(upscale(make_grid(self.sample_grid(), columns=GRID_COLUMNS)), self.run.path / "samples.png")
         plot_training_curves(read_metrics(self.run.path), self.run.path / "training_curves.png")
         save_timelapse(sorted(self.run.samples.glob("step_*.png")), self.run.path / "timelapse.gif")
-        self.report_health()
-
-    def report_health(self) -> None:
-        """A run that ends unhealthy says so in its last words and in run.json (the app shows it)."""
-        symptoms = self.health.symptoms()
-        info = self.run.read_info() if self.run.info_file.is_file() else {}
-        info["health"] = [f"{s.what} ({s.advice})" for s in symptoms]
-        self.run.write_info(info)
-        if symptoms:
-            print(f"artgan: warning: training finished, but the run looks failed at step {self.step}: "
-                  f"{describe(symptoms)}", file=sys.stderr)
+        report_at_end(self.health, self.run, self.step)  # a failed-looking run says so, and run.json keeps it

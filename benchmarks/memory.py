@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,10 @@ def main() -> None:
     common = [sys.executable, __file__, "--workdir", str(workdir), "--images", str(args.images), "--size",
               str(args.size), "--distinct", str(args.distinct), "--steps", str(args.steps)]
     for workers in (1, CORES):
+        # Each phase starts with nothing of the other's in flight: the serial cache's gigabytes still being
+        # written back, or filling the page cache, would make this phase's writes reclaim memory first.
+        shutil.rmtree(workdir / "cache-workers1", ignore_errors=True)
+        os.sync()
         subprocess.run(common + ["--phase", "prepare", "--workers", str(workers)], check=True)
     subprocess.run(common + ["--phase", "train"], check=True)
 

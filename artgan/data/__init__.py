@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -65,7 +66,9 @@ def decode_all(raw: RawSource, config: DataConfig, channels: int, progress: bool
     wanted = (item for item in raw.items if keep is None or item.label in keep)
     workers = worker_count(config.workers, raw.length)
     labels, skipped, examples = [], 0, []
-    results = decoded(wanted, config.size, channels, config.fit, workers)
+    # The cache: the workers write it themselves, where the OS has positioned writes (not Windows).
+    into = getattr(sink, "shared_file", None) if workers > 1 and hasattr(os, "pwrite") else None
+    results = decoded(wanted, config.size, channels, config.fit, workers, into)
     bar = tqdm(results, total=_expected(raw, config), desc=f"preparing {config.source}"
                + (f" on {workers} processes" if workers > 1 else ""), unit="img", disable=not progress, leave=False)
     for item, image in bar:

@@ -21,6 +21,7 @@ import torch
 
 from artgan.atomic import write_text_atomic
 from artgan.data.dataset import ImageSet
+from artgan.data.decode import Placed
 from artgan.paths import cache_root
 
 CACHE_VERSION = 2  # bump when preprocessing or the file layout changes what a cached set would hold
@@ -66,6 +67,19 @@ def map_images(path: Path, shape: tuple[int, ...]) -> tuple[torch.Tensor, mmap.m
     return torch.from_numpy(np.frombuffer(mapping, np.uint8).reshape(shape)), mapping
 
 
+def close_gaps(path: Path, slots: list[int], nbytes: int) -> None:
+    """Images written at their items' slots, moved down over the slots of skipped items (and of items
+    decoded past a ``--limit``), so the file holds them back to back, as a serial decode writes them."""
+    with open(path, "r+b") as file:
+        for position, slot in enumerate(slots):  # slots ascend, so every move is downwards
+            if slot != position:
+                file.seek(slot * nbytes)
+                image = file.read(nbytes)
+                file.seek(position * nbytes)
+                file.write(image)
+        file.truncate(len(slots) * nbytes)
+
+
 class CacheWriter:
     """Decoded images appended to a temporary file beside the cache; ``finish`` renames it into place.
 
@@ -80,12 +94,22 @@ class CacheWriter:
         handle, temp = tempfile.mkstemp(dir=index.parent, prefix=f"{index.stem}.", suffix=".tmp")
         self.index, self.temp, self.file = index, Path(temp), os.fdopen(handle, "wb")
         self.count, self.shape = 0, None
+        self.slots: list[int] = []  # where decoding workers wrote each image (item positions; skipped ones leave gaps)
 
-    def append(self, image: np.ndarray) -> None:
+    @property
+    def shared_file(self) -> str:
+        """The file decoding workers write their images into, each at its item's slot (``decode.Placed``)."""
+        return str(self.temp)
+
+    def append(self, image: np.ndarray | Placed) -> None:
         if self.shape is None:
             self.shape = image.shape
-        assert image.shape == self.shape and image.dtype == np.uint8, "every image has the set's shape"
-        self.file.write(np.ascontiguousarray(image).data)
+        assert tuple(image.shape) == tuple(self.shape), "every image has the set's shape"
+        if isinstance(image, Placed):
+            self.slots.append(image.slot)
+        else:
+            assert image.dtype == np.uint8
+            self.file.write(np.ascontiguousarray(image).data)
         self.count += 1
 
     def __len__(self) -> int:
@@ -93,6 +117,8 @@ class CacheWriter:
 
     def finish(self, labels: list[int] | None, class_names, source: str, skipped: int, examples: list[str]) -> ImageSet:
         self.file.close()
+        if self.slots:
+            close_gaps(self.temp, self.slots, int(np.prod(self.shape)))
         os.replace(self.temp, images_file(self.index))
         meta = {"shape": [self.count, *self.shape], "labels": labels, "class_names": class_names, "source": source,
                 "skipped": skipped, "skipped_examples": examples}

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import warnings
 from collections import deque
+from dataclasses import dataclass
 from itertools import islice
 from typing import Callable, Iterable, Iterator
 
@@ -31,7 +32,15 @@ SERIAL_BELOW = 512  # with --workers 0, sets smaller than this decode in-process
 # more on crafted files, so any Exception from one file's decode is that file's problem, not the run's.
 DECODE_ERRORS = (Exception,)
 
-Decoded = np.ndarray | str  # the image, or why it could not be used
+
+@dataclass(frozen=True)
+class Placed:
+    """An image a worker wrote straight into the shared cache file, at ``slot`` (the item's position)."""
+    slot: int
+    shape: tuple[int, ...]
+
+
+Decoded = np.ndarray | Placed | str  # the image (or where it was written), or why it could not be used
 
 
 def available_cores() -> int:
@@ -55,12 +64,29 @@ def decode_one(load: Callable, size: int, channels: int, fit: str = "crop") -> D
         return f"{type(error).__name__}: {str(error)[:120]}"
 
 
-def decode_chunk(loads: list[Callable], size: int, channels: int, fit: str) -> list[Decoded]:
-    return [decode_one(load, size, channels, fit) for load in loads]
+def decode_chunk(loads: list[Callable], size: int, channels: int, fit: str, into: str | None = None,
+                 first_slot: int = 0) -> list[Decoded]:
+    """The chunk's images; with ``into``, each written there at its slot instead (``Placed``), so that
+    the copy into the cache is shared by the workers rather than done, image by image, by the parent."""
+    found = [decode_one(load, size, channels, fit) for load in loads]
+    if into is None:
+        return found
+    descriptor = os.open(into, os.O_WRONLY)
+    try:
+        for slot, image in enumerate(found, first_slot):
+            if not isinstance(image, str):
+                data = np.ascontiguousarray(image)
+                os.pwrite(descriptor, data.data, slot * data.nbytes)
+                found[slot - first_slot] = Placed(slot, data.shape)
+    finally:
+        os.close(descriptor)
+    return found
 
 
-def decoded(items: Iterable[RawItem], size: int, channels: int, fit: str, workers: int) -> Iterator[tuple[RawItem, Decoded]]:
-    """Each item with its decoded array (or error text), in ``items``' order, on ``workers`` processes."""
+def decoded(items: Iterable[RawItem], size: int, channels: int, fit: str, workers: int,
+            into: str | None = None) -> Iterator[tuple[RawItem, Decoded]]:
+    """Each item with its decoded array (or error text), in ``items``' order, on ``workers`` processes;
+    with ``into`` (a file of equal-sized image slots), the workers write each image at its item's slot."""
     if workers <= 1:
         for item in items:
             yield item, decode_one(item.load, size, channels, fit)
@@ -71,9 +97,12 @@ def decoded(items: Iterable[RawItem], size: int, channels: int, fit: str, worker
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with multiprocessing.get_context(method).Pool(workers) as pool:
         pending: deque = deque()
+        sent = 0
         while True:
             while len(pending) < IN_FLIGHT * workers and (chunk := list(islice(items, CHUNK))):
-                pending.append((chunk, pool.apply_async(decode_chunk, ([i.load for i in chunk], size, channels, fit))))
+                task = ([i.load for i in chunk], size, channels, fit, into, sent)
+                pending.append((chunk, pool.apply_async(decode_chunk, task)))
+                sent += len(chunk)
             if not pending:
                 return
             chunk, result = pending.popleft()

@@ -89,37 +89,38 @@ def open_source(config: DataConfig) -> RawSource:
 def load_folder(root: Path, config: DataConfig) -> RawSource:
     """Class sub-folders become labels (sorted by name); a flat folder is unlabelled."""
     class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    class_dirs = [d for d in class_dirs if any(_image_files(d))]
-    if class_dirs:
-        groups = [(index, _image_files(d)) for index, d in enumerate(class_dirs)]
-        class_names = [readable_name(d.name) for d in class_dirs]
+    found = [(d, files) for d in class_dirs if (files := _image_files(d))]
+    if found:
+        groups = [(index, files) for index, (_, files) in enumerate(found)]
+        class_names = [readable_name(d.name) for d, _ in found]
     else:
         groups = [(None, _image_files(root, recursive=False))]
         class_names = None
-    files = [(path, label) for label, paths in groups for path in sorted(paths)]
-    digest = hashlib.sha1()
+    # Plain strings, sorted as paths sort (part by part): pathlib costs seconds per 100,000 files here.
+    files = [(path, label) for label, paths in groups for path in sorted(paths, key=lambda p: p.split(os.sep))]
+    digest, prefix = hashlib.sha1(), len(str(root)) + len(os.sep)
     for path, label in files:
         # os.fsencode: Linux names are bytes, and a name that is not UTF-8 must still fingerprint
-        name = os.fsencode(path.relative_to(root))
+        name = os.fsencode(path[prefix:])
         try:
-            info = path.stat()
+            info = os.stat(path)
             digest.update(name + f"|{info.st_size}|{info.st_mtime_ns}|{label}\n".encode())
         except OSError:
             digest.update(name + b"|unreadable\n")
-    items = [RawItem(load=_file_loader(path), label=label, name=readable_name(str(path))) for path, label in files]
+    items = [RawItem(load=_file_loader(path), label=label, name=readable_name(path)) for path, label in files]
     return RawSource(items, len(items), class_names, f"folder:{readable_name(str(root.resolve()))}:{digest.hexdigest()}")
 
 
-def _image_files(folder: Path, recursive: bool = True) -> list[Path]:
+def _image_files(folder: Path, recursive: bool = True) -> list[str]:
     """Image files below ``folder``; symlinked folders are not followed, so loops cannot hang us."""
     found = []
     walker = os.walk(folder, onerror=lambda error: None) if recursive else [(str(folder), [], os.listdir(folder))]
     for directory, _, names in walker:
-        found += [Path(directory, n) for n in names if Path(n).suffix.lower() in IMAGE_EXTENSIONS]
+        found += [os.path.join(directory, n) for n in names if os.path.splitext(n)[1].lower() in IMAGE_EXTENSIONS]
     return found
 
 
-def _file_loader(path: Path) -> Callable[[], Image.Image]:
+def _file_loader(path: str) -> Callable[[], Image.Image]:
     return partial(load_file, path)  # picklable: decoding runs in worker processes
 
 

@@ -51,3 +51,30 @@ def test_parallel_preparation_writes_the_serial_cache_byte_for_byte(tmp_path, ki
     assert prepared[2].mapped and torch.equal(prepared[1].images, prepared[2].images)
     if kind == "folder":
         assert len(prepared[2]) == 70 and prepared[2].skipped == 1 and "broken.png" in prepared[2].skipped_examples[0]
+
+
+def test_workers_writing_in_place_close_the_gaps_of_skipped_files_and_of_a_limit(tmp_path):
+    """Workers write each image at its item's slot: a broken first file and a --limit leave gaps to close."""
+    source = tmp_path / "flat"
+    (source).mkdir()
+    (source / "000-broken.png").write_bytes(b"not an image")
+    for i in range(1, 90):
+        write_image(source / f"{i:03d}.png", size=(18, 18), seed=i)
+    (source / "050-broken.png").write_bytes(b"\x89PNG broken")
+    for workers in (1, 2):
+        config = DataConfig(source=str(source), size=16, workers=workers, limit=60, cache_dir=str(tmp_path / f"c{workers}"))
+        assert len(load_images(config, progress=False)) == 60
+    assert cache_files(tmp_path / "c1") == cache_files(tmp_path / "c2")
+
+
+def test_without_positioned_writes_the_parent_writes_the_cache(tmp_path, monkeypatch):
+    """Where os.pwrite is missing (Windows), workers hand their images back and the parent writes them."""
+    source = tmp_path / "flat"
+    for i in range(40):
+        write_image(source / f"{i:03d}.png", size=(18, 18), seed=i)
+    serial = DataConfig(source=str(source), size=16, workers=1, cache_dir=str(tmp_path / "c1"))
+    load_images(serial, progress=False)
+    monkeypatch.delattr("os.pwrite")
+    config = DataConfig(source=str(source), size=16, workers=2, cache_dir=str(tmp_path / "c2"))
+    assert len(load_images(config, progress=False)) == 40
+    assert cache_files(tmp_path / "c1") == cache_files(tmp_path / "c2")

@@ -14,11 +14,13 @@ from artgan.atomic import write_bytes_atomic
 FPS = 12
 
 
-def gif_bytes(frames: list[Image.Image], fps: int = FPS) -> bytes:
-    """An adaptive palette per frame keeps colours right (GIF allows 256 per frame); loops forever."""
+def gif_bytes(frames: list[Image.Image], fps: int = FPS, durations: list[int] | None = None) -> bytes:
+    """A looping GIF at ``fps``, or with each frame's own duration in ms (``durations``). An adaptive
+    palette per frame keeps colours right: GIF allows 256 per frame."""
     palette = [frame.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT) for frame in frames]
     buffer = io.BytesIO()
-    palette[0].save(buffer, format="GIF", save_all=True, append_images=palette[1:], duration=int(1000 / fps), loop=0)
+    palette[0].save(buffer, format="GIF", save_all=True, append_images=palette[1:],
+                    duration=durations or int(1000 / fps), loop=0)
     return buffer.getvalue()
 
 

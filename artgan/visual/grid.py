@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +12,7 @@ import torch
 from PIL import Image
 
 from artgan.atomic import write_bytes_atomic
+from artgan.visual.animation import gif_bytes
 
 
 def make_grid(images: torch.Tensor, columns: int | None = None, padding: int = 2, background: int = 255) -> Image.Image:
@@ -88,8 +88,4 @@ def timelapse_gif(frames: list[Path], seconds: float = 8.0, max_frames: int = 60
         return None
     duration = max(40, int(1000 * seconds / len(images)))
     durations = [duration] * (len(images) - 1) + [2000]  # hold the last frame
-    # An adaptive palette per frame keeps colours right; GIF allows 256 colours per frame.
-    palette_frames = [image.quantize(colors=256, method=Image.Quantize.MEDIANCUT) for image in images]
-    buffer = io.BytesIO()
-    palette_frames[0].save(buffer, format="GIF", save_all=True, append_images=palette_frames[1:], duration=durations, loop=0)
-    return buffer.getvalue()
+    return gif_bytes(images, durations=durations)

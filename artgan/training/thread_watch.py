@@ -74,12 +74,12 @@ class Switch:
 class ThreadWatch:
     """``observe(step, seconds)`` after each training step; returns a ``Switch`` when the threads should change.
 
-    ``measure(threads)`` times one candidate (training images/s); ``candidates`` are the thread counts
+    ``measure(candidates)`` times each thread count (training images/s, by count); ``candidates`` are the counts
     the run may use; ``replay`` holds the recorded switches still ahead of a resumed run, in step
     order, applied at their steps before the watch decides anything itself.
     """
 
-    def __init__(self, threads: int, candidates: tuple[int, ...], measure: Callable[[int], float],
+    def __init__(self, threads: int, candidates: tuple[int, ...], measure: Callable[[tuple[int, ...]], dict[int, float]],
                  idle: Callable[[], float | None] | None = None):
         self.threads, self.candidates, self.measure = threads, tuple(candidates), measure
         self.replay: list[Switch] = []
@@ -120,7 +120,7 @@ class ThreadWatch:
 
     def remeasure(self, step: int) -> Switch | None:
         self.strikes = 0
-        measured = {threads: self.measure(threads) for threads in self.candidates}
+        measured = self.measure(self.candidates)
         fastest = max(measured, key=measured.get)
         self.idle()  # the measuring's own load is not the machine's
         if fastest == self.threads:  # a false alarm, or nothing better: look again later, less often
@@ -189,11 +189,11 @@ def run_threads(config: Config, device: torch.device, data: ImageSet, speed: Spe
     if not (adapts or speed.switches):
         return RunThreads(None, speed, run, ranks.main, announce)
 
-    def measure(threads: int) -> float:
-        candidate = Candidate(speed.precision, speed.memory_format, threads)
-        rate = StepBench(config, device, data).images_per_second(candidate)
+    def measure(counts: tuple[int, ...]) -> dict[int, float]:
+        bench = StepBench(config, device, data)  # one per measurement, as calibration's: its networks copied per count
+        rates = {n: bench.images_per_second(Candidate(speed.precision, speed.memory_format, n)) for n in counts}
         torch.set_num_threads(speed.threads)  # measuring set its own; the run goes on with its own
-        return rate
+        return rates
 
     watch = ThreadWatch(speed.threads, thread_counts() if adapts else (), measure)
     return RunThreads(watch, speed, run, ranks.main, announce)

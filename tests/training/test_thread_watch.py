@@ -18,9 +18,9 @@ def watch(threads=2, rates=None, idle=lambda: None):
     """A watch over (2, 1) threads whose measurements answer from ``rates`` (threads -> images/s)."""
     measured = []
 
-    def measure(n):
-        measured.append(n)
-        return (rates or {2: 100.0, 1: 100.0})[n]
+    def measure(counts):
+        measured.extend(counts)
+        return {n: (rates or {2: 100.0, 1: 100.0})[n] for n in counts}
 
     return ThreadWatch(threads, (2, 1), measure, idle=idle), measured
 

@@ -50,9 +50,9 @@ def warn_if_near_chance(info) -> None:
 
 
 def eval_classifier(named: str, run_path: Path, data: ImageSet, resuming: bool) -> DomainClassifier | None:
-    """--eval-classifier's file, checked against the run's images; None when none is named, or for a
-    resumed run that has the copy its start made (the tracker then reuses it, as its own)."""
-    if not named or resuming and (evaluation_folder(run_path) / RUN_CLASSIFIER).is_file():
+    """--eval-classifier's file ``named``, checked against the run's images; None for a resumed run that
+    has the copy its start made (the tracker then reuses it, as its own)."""
+    if resuming and (evaluation_folder(run_path) / RUN_CLASSIFIER).is_file():
         return None
     return load_fitting_classifier(named, data.channels, data.size, label="--eval-classifier")
 

@@ -220,12 +220,13 @@ def reference_rows(judge: Judge, seed: int) -> dict[str, dict]:
 
 
 @torch.no_grad()
-def model_images(trainer: Trainer, judge: Judge, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Samples with the held-out split's class mix (its labels, for a conditional model), fixed noise."""
+def model_images(trainer: Trainer, judge: Judge, seed: int, G=None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Samples of ``G`` (the run's sampling generator: EMA's when on) with the held-out split's class mix
+    (its labels, for a conditional model), fixed noise."""
     n = len(judge.held_out)
     z = torch.randn(n, trainer.config.model.latent_dim, generator=torch.Generator().manual_seed(seed + 99))
     labels = judge.held_out.labels if trainer.variant.conditional else None
-    G = trainer.sampling_generator()
+    G = G or trainer.sampling_generator()
     was_training = G.training
     G.eval()
     images = torch.cat([to_uint8(G(z[i:i + 256].to(trainer.device), None if labels is None else
@@ -258,6 +259,8 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
         cpu += time.process_time() - started
         images, labels = model_images(trainer, judge, seed)
         row = {"budget_minutes": budget, "cpu_minutes": cpu / 60, "steps": trainer.step, **score_images(judge, images, labels)}
+        if trainer.sampling_generator() is not trainer.G:  # EMA: the raw G of the same run, for what averaging adds
+            row["raw_generator"] = score_images(judge, *model_images(trainer, judge, seed, trainer.G))
         grid = grids / f"{tag}-{budget:g}min.png"
         upscale(make_grid(trainer.sample_grid(), columns=8)).save(grid)
         row["grid"] = str(grid)
@@ -265,7 +268,8 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
         rows.append(row)
         save()
         log(f"  {tag} {budget:g} CPU-min: step {trainer.step}, KID {row['kid']:.4f}, recall {row['recall']:.3f}, "
-            f"coverage {row['coverage']:.3f}" + (f", class accuracy {row['class_mean']['accuracy']:.3f}, within-class "
+            f"coverage {row['coverage']:.3f}" + (f" (raw G: KID {row['raw_generator']['kid']:.4f}, recall "
+                                                 f"{row['raw_generator']['recall']:.3f})" if "raw_generator" in row else "") + (f", class accuracy {row['class_mean']['accuracy']:.3f}, within-class "
                                                  f"recall {row['class_mean']['recall']:.3f}" if "class_mean" in row else ""))
     return rows
 

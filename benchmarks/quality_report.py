@@ -46,6 +46,8 @@ def table(entry: dict) -> str:
     for recipe, result in entry["recipes"].items():
         for row in result["rows"]:
             lines.append(f"| {recipe} | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(row)} |")
+            if "raw_generator" in row:  # an EMA recipe's live weights at the same point
+                lines.append(f"| {recipe} (raw G) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(row['raw_generator'])} |")
     return "\n".join(lines)
 
 

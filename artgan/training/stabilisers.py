@@ -227,33 +227,66 @@ class EMAGenerator(Stabiliser):
 
     The decay ramps up as min(decay, (1 + n) / (10 + n)) so a short run is not dominated by the
     random initial weights (TensorFlow's ExponentialMovingAverage with num_updates).
+
+    Batch-norm statistics are not averaged but measured: before the average samples (or is saved),
+    its own activations on a fixed set of noise set its running statistics ("standing statistics",
+    Brock et al. 2019). The live G's statistics belong to the live weights; used with the averaged
+    ones they shift every layer's normalisation, and on the 1,600-drawing clip-art set that made
+    EMA samples worse than the raw G's at 15 CPU-minutes.
     """
 
     enabled = staticmethod(lambda t: t.ema)
+    statistics_batches, statistics_batch_size = 4, 64  # 256 samples: per-channel means settle well within 1 %
 
     def __init__(self, run):
         super().__init__(run)
         self.G = run.G
         self.model = copy.deepcopy(run.G).eval().requires_grad_(False)
+        self.norms = [m for m in self.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
         self.updates = 0
+        self.stale = bool(self.norms)  # the statistics do not yet belong to the averaged weights
 
     @torch.no_grad()
     def after_generator_step(self) -> None:
         self.updates += 1
         decay = min(self.t.ema_decay, (1 + self.updates) / (10 + self.updates))
         torch._foreach_lerp_(list(self.model.parameters()), list(self.G.parameters()), 1.0 - decay)
-        for average, live in zip(self.model.buffers(), self.G.buffers()):
-            average.copy_(live)  # batch-norm statistics are taken as they are
+        self.stale = bool(self.norms)
+
+    @torch.no_grad()
+    def measure_statistics(self) -> None:
+        """The averaged weights' own batch-norm statistics, from fixed noise: a function of the
+        weights alone, so a resumed run and an uninterrupted one save the same numbers."""
+        noise = torch.Generator(self.device).manual_seed(self.t.seed + 2000)
+        num_classes = getattr(self.model, "num_classes", 0)
+        momenta = [norm.momentum for norm in self.norms]
+        for norm in self.norms:
+            norm.reset_running_stats()
+            norm.momentum = None  # a plain average over the batches
+        self.model.train()
+        for _ in range(self.statistics_batches):
+            z = torch.randn(self.statistics_batch_size, self.run.config.model.latent_dim, generator=noise,
+                            device=self.device)
+            labels = (torch.randint(num_classes, (len(z),), generator=noise, device=self.device)
+                      if num_classes else None)
+            self.model(z, labels)
+        self.model.eval()
+        for norm, momentum in zip(self.norms, momenta):
+            norm.momentum = momentum
+        self.stale = False
 
     def sampling_generator(self):
+        if self.stale:
+            self.measure_statistics()
         return self.model
 
     def state_dict(self):
-        return {"generator_ema": self.model.state_dict(), "ema_updates": self.updates}
+        return {"generator_ema": self.sampling_generator().state_dict(), "ema_updates": self.updates}
 
     def load_state_dict(self, state):
         self.model.load_state_dict(state["generator_ema"])
         self.updates = state["ema_updates"]
+        self.stale = bool(self.norms)  # checkpoints from before standing statistics hold the live G's
 
 
 # Order matters where hooks compose: D's inputs are augmented first, then noised.

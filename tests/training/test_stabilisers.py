@@ -115,6 +115,35 @@ def test_ema_generator_averages_g_and_is_what_generate_loads(tmp_path):
     assert any(not torch.equal(state["generator_ema"][k], state["generator"][k]) for k in state["generator"])
 
 
+def test_ema_samples_with_batch_norm_statistics_of_its_own_weights(tmp_path):
+    trainer = trainer_for(tmp_path, ema=True, ema_decay=0.999)
+    ema = next(s for s in trainer.stabilisers.active if type(s).__name__ == "EMAGenerator")
+    ema.updates = 10**6  # past the warm-up: each update moves the average by 0.1 %
+    z = torch.randn(256, 16, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():  # the live G moves far from the average, and its statistics follow it
+        for weight in trainer.G.parameters():
+            weight.mul_(3)
+        trainer.G.train()
+        trainer.G(z)
+    ema.after_generator_step()
+    average = trainer.sampling_generator()
+    with torch.no_grad():
+        sampled = average.eval()(z)
+        own_batch_statistics = copy.deepcopy(average).train()(z)
+    assert (sampled - own_batch_statistics).abs().mean() < 0.05
+    assert any(not torch.equal(a, b) for a, b in zip(average.buffers(), trainer.G.buffers()))
+
+
+def test_ema_changes_only_which_weights_are_sampled(tmp_path):
+    """Measuring the average's statistics leaves the live G (weights and statistics) as it was: same seed, same G."""
+    plain = trainer_for(tmp_path, "plain", steps=6)
+    averaged = trainer_for(tmp_path, "averaged", ema=True, steps=6)
+    plain.fit()
+    averaged.fit()  # samples (and measures) every 3 steps
+    for a, b in zip(plain.G.state_dict().values(), averaged.G.state_dict().values()):
+        assert torch.equal(a, b)
+
+
 def test_everything_on_resumes_exactly(tmp_path):
     tricks = dict(ema=True, replay=0.5, replay_size=40, lr_step=3, diffaug=True, instance_noise=0.2,
                   r1=1.0, label_smoothing=0.2, label_flip=0.1, mode_seeking=1.0)

@@ -176,11 +176,15 @@ class TrainConfig:
     max_grad_norm: float = option(0.0, "clip G's and D's gradient norms to this (0 = no clipping)",
                                   limit=Limit(lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = no clipping)"))
     # --- evaluation during training ---
-    eval_every: int = option(0, "every N steps, log KID and FID in domain features (kid_domain, fid_domain) and keep "
-                                "the state at the lowest KID as checkpoints/best.safetensors, which generate, evaluate, "
+    eval_every: int = option(0, "every N steps, log KID, FID and recall in domain features (kid_domain, fid_domain, "
+                                "recall_domain) and keep the state at the lowest KID whose samples are not collapsed "
+                                "(--eval-min-recall) as checkpoints/best.safetensors, which generate, evaluate, "
                                 "show and the app then use (--checkpoint last for the newest); 0 = off. Trains a small "
                                 "classifier on the data first, unless --eval-classifier names one",
                              limit=at_least(0))
+    eval_min_recall: float = option(
+        0.05, "--eval-every's best checkpoint is a state whose samples reach at least this share of the real images "
+              "(recall_domain): a collapse scores 0, however low its KID", limit=within(0, 1, closed_high=True))
     eval_n: int = option(500, "samples per KID/FID measurement during training (capped by the real reference half)",
                          limit=between(10, 50000, "FID's usual sample count is 50,000"))
     # A classifier of 50 unlabelled images tells rotations apart barely above chance, and its features

@@ -1,5 +1,5 @@
-"""`--eval-every N`: KID and FID in domain features during training, logged as ``kid_domain`` and
-``fid_domain`` beside the losses, and handed to whoever keeps the best checkpoint.
+"""`--eval-every N`: KID, FID and recall in domain features during training, logged as ``kid_domain``,
+``fid_domain`` and ``recall_domain`` beside the losses, and handed to whoever keeps the best checkpoint.
 
 Losses of a GAN say little about image quality; these curves do. KID ranks the checkpoints: it is
 unbiased in the number of samples (Binkowski et al. 2018), where FID's bias at a few hundred
@@ -26,13 +26,14 @@ from artgan.data import ImageSet, to_uint8
 from artgan.evaluation.domain_classifier import DomainClassifier, load_fitting_classifier, save_classifier
 from artgan.evaluation.evaluate import RUN_CLASSIFIER, domain_classifier_for, evaluation_folder
 from artgan.evaluation.features import DomainFeatures, extract
-from artgan.evaluation.metrics import fid, kid
+from artgan.evaluation.metrics import fid, kid, precision_recall
 from artgan.evaluation.split import split_real
 
 
 # KID's subsets: fewer than evaluate's 100, since this runs every N steps; the subsets are drawn
 # with a fixed seed, so a score moves only because G changed.
 KID_SUBSETS = 20
+RECALL_NEIGHBOURS = 3  # k of the k-NN manifolds, as in evaluate
 
 
 def warn_if_near_chance(info) -> None:
@@ -58,7 +59,9 @@ def eval_classifier(named: str, run_path: Path, data: ImageSet, resuming: bool) 
 
 
 class FIDTracker:
-    """A trainer hook: ``tracker(step, done, G)`` after each step measures KID and FID every ``every`` steps.
+    """A trainer hook: ``tracker(step, done, generator)`` after each step measures KID and FID every ``every``
+    steps, of the sampling generator that ``generator()`` gives (asked only then: EMA measures its
+    batch-norm statistics when asked).
 
     What it needs of the run is given once: the latent size, the device, the variant's label
     sampler (conditional runs draw their classes as in training), the metrics log it writes to and
@@ -95,11 +98,14 @@ class FIDTracker:
                             for i in range(0, self.n, 256)])
         G.train(was_training)
         fake = extract(self.network, images).vectors
-        return {"kid_domain": kid(self.reference, fake, subsets=KID_SUBSETS)[0], "fid_domain": fid(self.reference, fake)}
+        scores = {"kid_domain": kid(self.reference, fake, subsets=KID_SUBSETS)[0], "fid_domain": fid(self.reference, fake)}
+        if min(len(self.reference), len(fake)) > RECALL_NEIGHBOURS:  # variety beside fidelity: recall 0 is a collapse
+            scores["recall_domain"] = precision_recall(self.reference, fake, RECALL_NEIGHBOURS)[1]
+        return scores
 
-    def __call__(self, step: int, done: bool, G: nn.Module) -> None:
+    def __call__(self, step: int, done: bool, generator: Callable[[], nn.Module]) -> None:
         if step % self.every == 0 or done:
-            scores = self.measure(G)
+            scores = self.measure(generator())
             self.log.log(step, scores)
             if self.on_scores is not None:
                 self.on_scores(step, scores)

@@ -72,7 +72,7 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
         trainer.log.truncate_after(0)  # a fresh start in a folder a killed run left metrics in
         if main:
             forget_best(run)
-        quality = ["kid_domain", "fid_domain"] if config.train.eval_every > 0 else []
+        quality = ["kid_domain", "fid_domain", "recall_domain"] if config.train.eval_every > 0 else []
         trainer.log.log_hparams(config.to_dict(), ["loss_d", "loss_g", "d_real", "d_fake", *quality])
     return trainer, data
 
@@ -90,13 +90,14 @@ def eval_classifier_of(config: Config, run: RunDir, data: ImageSet, resuming: bo
 def quality_tracker(config: Config, run: RunDir, data: ImageSet, trainer: Trainer, progress: bool,
                     classifier: DomainClassifier | None = None):
     """--eval-every's hook: KID and FID every N steps (in ``classifier``'s features, from
-    ``eval_classifier_of``; None: the run's own), and the best checkpoint kept by KID."""
+    ``eval_classifier_of``; None: the run's own), and the best checkpoint kept by KID among the
+    states that are not collapsed."""
     from artgan.evaluation.tracking import FIDTracker
 
     t = config.train
     return FIDTracker(run.path, data, t.eval_every, t.eval_n, t.seed, progress, config.model.latent_dim, trainer.device,
-                      trainer.variant.sample_labels, trainer.log, on_scores=BestKeeper(run, trainer.state_dict),
-                      classifier=classifier)
+                      trainer.variant.sample_labels, trainer.log,
+                      on_scores=BestKeeper(run, trainer.state_dict, t.eval_min_recall), classifier=classifier)
 
 
 def check_run_writable(run: RunDir) -> None:

@@ -109,7 +109,7 @@ class Trainer:
         self.guard = DivergenceGuard(t, self.device, {"D": self.opt_d, "G": self.opt_g}, self.precision.dtype == torch.float16)
         self.checked_step = 0  # the last step the guard found healthy
         self.interrupts = GracefulInterrupts()
-        self.hooks: list = []  # hook(step, done, G) after every step's artefacts, e.g. --eval-every's FID tracker
+        self.hooks: list = []  # hook(step, done, generator) after every step's artefacts, e.g. --eval-every's FID tracker
         self.health = TrainingHealth(t, variety(data.images[:t.grid_size]))  # D winning, collapse: said, not fatal
         self.stabilisers = Stabilisers(RunFacts(config, self.device, self.G, self.total_steps))  # --ema, --diffaug, ... (no-ops when off)
         D_for_g = self.D  # frozen D in G's step: no DDP gradient sync
@@ -216,7 +216,7 @@ class Trainer:
                 if self.step % t.checkpoint_every == 0 or done:
                     self.save_checkpoint()
                 for hook in self.hooks if self.ranks.main else ():
-                    hook(self.step, done, self.sampling_generator())
+                    hook(self.step, done, self.sampling_generator)  # called only when the hook samples
                 self.threads.after_step(self.step, step_seconds)  # the next steps' threads, after this one's files
                 if boundary and self.interrupts.agreed(self.device):
                     self.stop_for_interrupt()

@@ -50,12 +50,33 @@ def test_eval_every_logs_fid_and_kid_that_fall_as_the_generator_learns(tracked_r
         assert [s.value for s in board.Scalars(name)] == pytest.approx(values, rel=1e-5)  # float32 there
 
 
+def test_recall_is_logged_and_tells_a_collapse_from_the_trained_generator(tracked_run):
+    from artgan.evaluation.tracking import FIDTracker
+
+    run, _ = tracked_run
+    steps, recall = read_metrics(run.path)["recall_domain"]
+    assert steps == [40, 80, 120] and all(0 <= r <= 1 for r in recall)
+    data = load_images(run.read_config().data, progress=False)
+    tracker = FIDTracker(run.path, data, 40, 100, 0, False, 16, torch.device("cpu"), lambda *args: None, None,
+                         classifier=load_classifier(run.path / "evaluation" / "classifier.safetensors"))
+    trained = load_generator(run.path, checkpoint="last").generator
+
+    class OneImage(torch.nn.Module):  # the same picture for every noise: the trained G's first sample
+        def forward(self, z, labels=None):
+            return trained(z[:1]).expand(len(z), -1, -1, -1)
+
+    assert tracker.measure(OneImage())["recall_domain"] == 0.0
+    assert tracker.measure(trained)["recall_domain"] > run.read_config().train.eval_min_recall
+
+
 def test_the_state_at_the_lowest_kid_is_kept_as_the_best(tracked_run):
     run, _ = tracked_run
     steps, values = read_metrics(run.path)["kid_domain"]
+    recall, floor = read_metrics(run.path)["recall_domain"][1], run.read_config().train.eval_min_recall
+    eligible = [kid for kid, reached in zip(values, recall) if reached >= floor]  # not collapsed
     best = read_best(run)
-    assert (best.metric, best.step) == ("kid_domain", steps[values.index(min(values))])
-    assert best.score == pytest.approx(min(values), rel=1e-6)
+    assert (best.metric, best.step) == ("kid_domain", steps[values.index(min(eligible))])
+    assert best.score == pytest.approx(min(eligible), rel=1e-6)
     kept, saved = load_checkpoint(best_path(run)), load_checkpoint(checkpoint_path(run.checkpoints, best.step))
     assert kept["step"] == best.step and set(kept) == set(saved)  # a whole training state, as a step checkpoint is
     assert all(torch.equal(kept["generator"][k], v) for k, v in saved["generator"].items())

@@ -41,6 +41,18 @@ def test_the_best_is_replaced_only_by_a_strictly_lower_score(tmp_path):
     assert json.loads(run.info_file.read_text())["channels"] == 1  # run.json's other entries are kept
 
 
+def test_a_collapsed_state_is_never_the_best_however_low_its_kid(tmp_path):
+    run, now = scripted_run(tmp_path)
+    keeper = BestKeeper(run, lambda: {"step": now["step"], "generator": {}}, min_recall=0.1)
+    offers = ((10, 0.5, 0.4), (20, 0.1, 0.0), (30, 0.3, 0.1), (40, 0.2, None))  # (step, KID, recall or unmeasured)
+    kept = []
+    for step, kid, recall in offers:
+        now["step"] = step
+        kept.append(keeper(step, {"kid_domain": kid} | ({} if recall is None else {"recall_domain": recall})))
+    assert kept == [True, False, True, True]
+    assert read_best(run) == BestRecord("kid_domain", 0.2, 40)
+
+
 def test_a_resumed_run_goes_on_from_the_recorded_best(tmp_path):
     run, now = scripted_run(tmp_path)
     offer(keeper_for(run, now), now, 20, 0.3)

@@ -226,7 +226,7 @@ def model_images(trainer: Trainer, judge: Judge, seed: int, G=None) -> tuple[tor
     n = len(judge.held_out)
     z = torch.randn(n, trainer.config.model.latent_dim, generator=torch.Generator().manual_seed(seed + 99))
     labels = judge.held_out.labels if trainer.variant.conditional else None
-    G = G or trainer.sampling_generator()
+    G = trainer.sampling_generator() if G is None else G
     was_training = G.training
     G.eval()
     images = torch.cat([to_uint8(G(z[i:i + 256].to(trainer.device), None if labels is None else

@@ -169,15 +169,19 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
     Per-rank statistics would normalise each slice by its own mean and variance and train a
     different model from the single process. ``nn.SyncBatchNorm`` does this but refuses CPU tensors
     (torch 2.13), so this one all-reduces each layer's sums in one small collective on any device.
-    Alone, or in eval mode, it is plain batch norm; its state dict is batch norm's.
+    Alone, or in eval mode, it is plain batch norm; its state dict is batch norm's. With
+    ``across_ranks`` False it is plain batch norm in training mode too (for a copy that one rank
+    runs alone).
     """
+
+    across_ranks = True
 
     def _check_input_dim(self, x: torch.Tensor) -> None:
         if x.dim() < 2:
             raise ValueError(f"batch norm expects (N, C, ...) input, got shape {tuple(x.shape)}")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not (self.training and active()):
+        if not (self.training and self.across_ranks and active()):
             return super().forward(x)
         dims = [d for d in range(x.dim()) if d != 1]
         shape = [1, -1] + [1] * (x.dim() - 2)

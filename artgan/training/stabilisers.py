@@ -24,7 +24,7 @@ from artgan.config import Config, TrainConfig
 from artgan.errors import ArtganError
 from artgan.ranks import per_sample
 from artgan.training.augment import ada_probability, diff_augment
-from artgan.training.distributed import gather_batch, gather_batch_with_gradient, mean_over_ranks
+from artgan.training.distributed import GlobalBatchNorm, gather_batch, gather_batch_with_gradient, mean_over_ranks
 from artgan.variants.losses import r1_penalty
 
 
@@ -243,6 +243,9 @@ class EMAGenerator(Stabiliser):
         self.G = run.G
         self.model = copy.deepcopy(run.G).eval().requires_grad_(False)
         self.norms = [m for m in self.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        for norm in self.norms:
+            if isinstance(norm, GlobalBatchNorm):  # each rank measures the same noise alone (rank 0 alone draws grids)
+                norm.across_ranks = False
         self.updates = 0
         self.stale = bool(self.norms)  # the statistics do not yet belong to the averaged weights
 

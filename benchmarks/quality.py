@@ -267,10 +267,14 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
         row["memorisation"] = copies(judge, images, grids / f"{tag}-{budget:g}min-nearest.png")
         rows.append(row)
         save()
-        log(f"  {tag} {budget:g} CPU-min: step {trainer.step}, KID {row['kid']:.4f}, recall {row['recall']:.3f}, "
-            f"coverage {row['coverage']:.3f}" + (f" (raw G: KID {row['raw_generator']['kid']:.4f}, recall "
-                                                 f"{row['raw_generator']['recall']:.3f})" if "raw_generator" in row else "") + (f", class accuracy {row['class_mean']['accuracy']:.3f}, within-class "
-                                                 f"recall {row['class_mean']['recall']:.3f}" if "class_mean" in row else ""))
+        line = (f"  {tag} {budget:g} CPU-min: step {trainer.step}, KID {row['kid']:.4f}, recall {row['recall']:.3f}, "
+                f"coverage {row['coverage']:.3f}")
+        if "raw_generator" in row:
+            line += f" (raw G: KID {row['raw_generator']['kid']:.4f}, recall {row['raw_generator']['recall']:.3f})"
+        if "class_mean" in row:
+            line += (f", class accuracy {row['class_mean']['accuracy']:.3f}, within-class recall "
+                     f"{row['class_mean']['recall']:.3f}")
+        log(line)
     return rows
 
 

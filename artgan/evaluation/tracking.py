@@ -59,9 +59,9 @@ def eval_classifier(named: str, run_path: Path, data: ImageSet, resuming: bool) 
 
 
 class FIDTracker:
-    """A trainer hook: ``tracker(step, done, generator)`` after each step measures KID and FID every ``every``
-    steps, of the sampling generator that ``generator()`` gives (asked only then: EMA measures its
-    batch-norm statistics when asked).
+    """A trainer hook: ``tracker(step, done, generator)`` after each step measures KID, FID and recall
+    every ``every`` steps, of the sampling generator that ``generator()`` gives (asked only then: EMA
+    measures its batch-norm statistics when asked).
 
     What it needs of the run is given once: the latent size, the device, the variant's label
     sampler (conditional runs draw their classes as in training), the metrics log it writes to and

@@ -231,12 +231,12 @@ class EMAGenerator(Stabiliser):
     Batch-norm statistics are not averaged but measured: before the average samples (or is saved),
     its own activations on a fixed set of noise set its running statistics ("standing statistics",
     Brock et al. 2019). The live G's statistics belong to the live weights; used with the averaged
-    ones they shift every layer's normalisation, and on the 1,600-drawing clip-art set that made
-    EMA samples worse than the raw G's at 15 CPU-minutes.
+    ones they shift every layer's normalisation. On the clip-art collection the same averaged
+    weights scored a lower KID with their own statistics at every step measured (docs/quality.md).
     """
 
     enabled = staticmethod(lambda t: t.ema)
-    statistics_batches, statistics_batch_size = 4, 64  # 256 samples: per-channel means settle well within 1 %
+    statistics_batches, statistics_batch_size = 4, 64  # 256 samples: four forward passes per grid or checkpoint
 
     def __init__(self, run):
         super().__init__(run)

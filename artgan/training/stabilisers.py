@@ -247,14 +247,14 @@ class EMAGenerator(Stabiliser):
             if isinstance(norm, GlobalBatchNorm):  # each rank measures the same noise alone (rank 0 alone draws grids)
                 norm.across_ranks = False
         self.updates = 0
-        self.stale = bool(self.norms)  # the statistics do not yet belong to the averaged weights
+        self.stale = True  # the statistics do not yet belong to the averaged weights
 
     @torch.no_grad()
     def after_generator_step(self) -> None:
         self.updates += 1
         decay = min(self.t.ema_decay, (1 + self.updates) / (10 + self.updates))
         torch._foreach_lerp_(list(self.model.parameters()), list(self.G.parameters()), 1.0 - decay)
-        self.stale = bool(self.norms)
+        self.stale = True
 
     @torch.no_grad()
     def measure_statistics(self) -> None:
@@ -279,7 +279,7 @@ class EMAGenerator(Stabiliser):
         self.stale = False
 
     def sampling_generator(self):
-        if self.stale:
+        if self.stale and self.norms:  # a G without batch norm has nothing to measure
             self.measure_statistics()
         return self.model
 
@@ -289,7 +289,7 @@ class EMAGenerator(Stabiliser):
     def load_state_dict(self, state):
         self.model.load_state_dict(state["generator_ema"])
         self.updates = state["ema_updates"]
-        self.stale = bool(self.norms)  # checkpoints from before standing statistics hold the live G's
+        self.stale = True  # checkpoints from before standing statistics hold the live G's
 
 
 # Order matters where hooks compose: D's inputs are augmented first, then noised.

@@ -50,6 +50,7 @@ from artgan.evaluation.features import DomainFeatures, extract  # noqa: E402
 from artgan.evaluation.figures import memorisation_figure  # noqa: E402
 from artgan.evaluation.memorisation import memorisation_check  # noqa: E402
 from artgan.evaluation.split import split_real, subset  # noqa: E402
+from artgan.generation import truncate  # noqa: E402
 from artgan.evaluation.variety import class_variety, mean_over_classes, set_scores  # noqa: E402
 from artgan.runs.recipe import resolve_config  # noqa: E402
 from artgan.runs.run_dir import RunDir  # noqa: E402
@@ -220,11 +221,13 @@ def reference_rows(judge: Judge, seed: int) -> dict[str, dict]:
 
 
 @torch.no_grad()
-def model_images(trainer: Trainer, judge: Judge, seed: int, G=None) -> tuple[torch.Tensor, torch.Tensor | None]:
+def model_images(trainer: Trainer, judge: Judge, seed: int, G=None,
+                 truncation: float = 1.0) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Samples of ``G`` (the run's sampling generator: EMA's when on) with the held-out split's class mix
-    (its labels, for a conditional model), fixed noise."""
+    (its labels, for a conditional model), fixed noise, truncated as ``artgan generate --truncation`` does."""
     n = len(judge.held_out)
     z = torch.randn(n, trainer.config.model.latent_dim, generator=torch.Generator().manual_seed(seed + 99))
+    z = truncate(z, truncation)
     labels = judge.held_out.labels if trainer.variant.conditional else None
     G = trainer.sampling_generator() if G is None else G
     was_training = G.training
@@ -248,8 +251,10 @@ def copies(judge: Judge, images: torch.Tensor, figure: Path) -> dict:
 
 
 def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grids: Path, tag: str,
-                      seed: int, log, rows: list | None = None, save=lambda: None) -> list[dict]:
-    """Train until each budget of process CPU minutes is spent; score, save a grid and ``save()`` at each."""
+                      seed: int, log, rows: list | None = None, save=lambda: None,
+                      truncations: tuple[float, ...] = ()) -> list[dict]:
+    """Train until each budget of process CPU minutes is spent; score, save a grid and ``save()`` at each.
+    Each of ``truncations`` also scores the same noise truncated (fidelity bought with variety)."""
     rows, cpu = ([] if rows is None else rows), 0.0
     for budget in sorted(budgets):
         started = time.process_time()
@@ -261,6 +266,8 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
         row = {"budget_minutes": budget, "cpu_minutes": cpu / 60, "steps": trainer.step, **score_images(judge, images, labels)}
         if trainer.sampling_generator() is not trainer.G:  # EMA: the raw G of the same run, for what averaging adds
             row["raw_generator"] = score_images(judge, *model_images(trainer, judge, seed, trainer.G))
+        row["truncated"] = {f"{psi:g}": score_images(judge, *model_images(trainer, judge, seed, truncation=psi))
+                            for psi in truncations}
         grid = grids / f"{tag}-{budget:g}min.png"
         upscale(make_grid(trainer.sample_grid(), columns=8)).save(grid)
         row["grid"] = str(grid)
@@ -274,6 +281,10 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
         if "class_mean" in row:
             line += (f", class accuracy {row['class_mean']['accuracy']:.3f}, within-class recall "
                      f"{row['class_mean']['recall']:.3f}")
+        for psi, scores in row["truncated"].items():
+            line += f"; psi {psi}: KID {scores['kid']:.4f}, recall {scores['recall']:.3f}"
+            if "class_mean" in scores:
+                line += f", class accuracy {scores['class_mean']['accuracy']:.3f}"
         log(line)
     return rows
 
@@ -313,7 +324,7 @@ def run_collection(name: str, recipes: dict[str, dict], args, log, save) -> dict
         trainer = Trainer(config, RunDir(run_path), train, progress=False)
         result["recipes"][recipe] = {"overrides": overrides, "rows": []}
         train_for_budgets(trainer, judge, args.budgets, args.out / "grids", f"{name}-{recipe}", args.seed, log,
-                          result["recipes"][recipe]["rows"], lambda: save(result))
+                          result["recipes"][recipe]["rows"], lambda: save(result), tuple(args.truncation))
     return result
 
 
@@ -329,6 +340,8 @@ def main() -> None:
     parser.add_argument("--judge-steps", type=int, default=400, help="training steps of the feature network")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process (CPU minutes count all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--truncation", nargs="*", type=float, default=[], metavar="PSI",
+                        help="also score each budget's samples at these truncations (as generate --truncation)")
     parser.add_argument("--out", type=Path, default=Path("runs/quality"))
     parser.add_argument("--cache-dir", default="", help="prepared-data cache (default: artgan's)")
     parser.add_argument("--report-only", action="store_true", help="only merge --out's results-*.json into tables and the plot")

@@ -48,6 +48,8 @@ def table(entry: dict) -> str:
             lines.append(f"| {recipe} | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(row)} |")
             if "raw_generator" in row:  # an EMA recipe's live weights at the same point
                 lines.append(f"| {recipe} (raw G) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(row['raw_generator'])} |")
+            for psi, scores in row.get("truncated", {}).items():  # the same samples' noise, truncated
+                lines.append(f"| {recipe} (ψ {psi}) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(scores)} |")
     return "\n".join(lines)
 
 

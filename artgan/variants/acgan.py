@@ -18,9 +18,20 @@ from artgan.variants.registry import register_variant
 
 
 @dataclass
-class ACGANConfig(ModelConfig):
+class ClassHeadConfig(ModelConfig):
+    """What every variant with D's class head (AC-GAN's classes, CAN's styles) reads."""
     class_weight: float = option(1.0, "weight of the class (or style) losses added to the adversarial ones",
                                  limit=at_least(0))
+
+
+@dataclass
+class ACGANConfig(ClassHeadConfig):
+    # why: trained on G's images too, D's class head can learn whatever code G uses to mark a class,
+    # and G can satisfy it without drawing the class as real images show it (Gong et al. 2019, "Twin
+    # Auxiliary Classifiers GAN", on AC-GAN's bias towards easily classified, unfaithful samples).
+    d_class_fakes: bool = option(True, "D's class head also learns the labels of G's images (the paper); "
+                                       "--no-d-class-fakes trains it on real images only, so G's class loss asks "
+                                       "for what real images of the class look like")
 
 
 @register_variant
@@ -47,7 +58,9 @@ class ACGAN(Variant):
         real_logits, real_classes = D(real, with_classes=True)
         fake_logits, fake_classes = D(fake, with_classes=True)
         adversarial = bce_discriminator_loss(real_logits, fake_logits, *self.targets(len(real_logits), real.device))
-        classification = auxiliary_classifier_loss(real_classes, real_labels) + auxiliary_classifier_loss(fake_classes, fake_labels)
+        classification = auxiliary_classifier_loss(real_classes, real_labels)
+        if self.config.model.d_class_fakes:
+            classification = classification + auxiliary_classifier_loss(fake_classes, fake_labels)
         loss = adversarial + self.config.model.class_weight * classification
         accuracy = (real_classes.argmax(1) == real_labels).float().mean()
         return loss, {"loss_d": loss.detach(), "loss_d_class": classification.detach(), "d_class_accuracy": accuracy,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from artgan.models.conditional import TwoHeadDiscriminator
 from artgan.options import option
-from artgan.variants.acgan import ACGANConfig
+from artgan.variants.acgan import ClassHeadConfig
 from artgan.variants.base import LossOutput, Variant, logit_stats, mean_sigmoid
 from artgan.variants.losses import (auxiliary_classifier_loss, bce_discriminator_loss, non_saturating_generator_loss,
                                     style_ambiguity_loss)
@@ -20,7 +20,7 @@ from artgan.variants.registry import register_variant
 
 
 @dataclass
-class CANConfig(ACGANConfig):  # class_weight weighs the style losses
+class CANConfig(ClassHeadConfig):  # class_weight weighs the style losses
     ambiguity: str = option("uniform", "style-ambiguity loss: cross-entropy to the uniform distribution (paper), "
                                        "or the per-class binary form (third report)", choices=("uniform", "binary"))
 

@@ -87,3 +87,19 @@ def test_a_larger_recipe_trains_on_the_same_images_and_is_judged_at_the_collecti
     trainer = Trainer(config, RunDir(tmp_path / "run"), larger, progress=False)
     images, _ = quality.model_images(trainer, judge, 0)
     assert images.shape == (len(judge.held_out), 1, 16, 16) and images.dtype == torch.uint8
+
+
+def test_truncated_samples_are_scored_beside_the_plain_ones(digits_judge, tmp_path):
+    judge, cache = digits_judge
+    config = quality.recipe_config({"model.name": "acgan", "model.g_width": 8, "model.d_width": 8, "train.batch": 16},
+                                   quality.COLLECTIONS["digits"], judge.train, 0, cache)
+    trainer = Trainer(config, RunDir(tmp_path / "run"), judge.train, progress=False)
+    row = quality.train_for_budgets(trainer, judge, [0.01], tmp_path, "digits-acgan", 0, lambda line: None,
+                                    truncations=(0.0, 1.0))[0]
+    # psi = 1 is the plain samples; psi = 0 is one image per class, so its within-class variety is gone.
+    assert row["truncated"]["1"]["kid"] == pytest.approx(row["kid"])
+    assert row["truncated"]["0"]["class_mean"]["diversity"] < 0.05 < row["class_mean"]["diversity"]
+    result = {"collection": "digits", "train_images": len(judge.train), "held_out_images": len(judge.held_out),
+              "features": judge.network.name, "judge_held_out_accuracy": judge.feature_accuracy,
+              "references": {}, "recipes": {"acgan": {"rows": [row]}}}
+    assert "| acgan (ψ 0) | 0.01 |" in table(result)

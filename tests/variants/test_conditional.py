@@ -144,3 +144,18 @@ def test_cdcgan_draws_the_digit_it_is_asked_for(tmp_path):
     accuracy = (judge.predict(images.flatten(1).float().numpy() / 255) == labels.numpy()).mean()
     assert accuracy >= 0.9
     assert len({bytes(image.numpy()) for image in images}) == len(images)  # not one image per class
+
+
+@pytest.mark.parametrize("class_fakes", [True, False])
+def test_acgan_d_learns_the_labels_of_fakes_only_when_asked(tmp_path, class_fakes):
+    from artgan.variants import get_variant
+
+    config = labelled_config(tmp_path, "acgan", d_class_fakes=class_fakes)
+    variant = get_variant("acgan")(config, channels=3, num_classes=3)
+    D = variant.build_discriminator().eval()
+    real, fake = torch.randn(4, 3, 16, 16), torch.randn(4, 3, 16, 16)
+    labels = torch.tensor([0, 1, 2, 0])
+    losses = [variant.discriminator_loss(D, real, labels, fake, fake_labels)[1]["loss_d_class"]
+              for fake_labels in (labels, (labels + 1) % 3)]
+    # Relabelling the fakes changes what D's class head is asked exactly when it learns their labels.
+    assert (not torch.allclose(losses[0], losses[1])) == class_fakes

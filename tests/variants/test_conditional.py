@@ -90,6 +90,15 @@ def test_acgan_adds_a_light_mode_seeking_term_by_default_and_unconditional_model
     assert resolve_config({}).train.mode_seeking == 0 and resolve_config({"model": {"name": "fastgan"}}).train.mode_seeking == 0
 
 
+def test_acgan_by_default_weighs_its_class_loss_3x_and_its_class_head_learns_real_images_only():
+    # why: the paper's form drew a clip-art class in 35-45 % of samples, this one in 56-66 % (docs/quality.md)
+    model = resolve_config({"model": {"name": "acgan"}}).model
+    assert model.class_weight == 3.0 and model.d_class_fakes is False
+    assert resolve_config({"model": {"name": "can"}}).model.class_weight == 1.0  # CAN's style losses keep the paper's
+    paper = resolve_config({"model": {"name": "acgan", "class_weight": 1.0, "d_class_fakes": True}}).model
+    assert paper.class_weight == 1.0 and paper.d_class_fakes is True
+
+
 def test_can_generator_is_unconditional_but_its_d_learns_styles(tmp_path):
     trainer, data = prepare_run(labelled_config(tmp_path, "can"), tmp_path / "r", False, progress=False)
     assert trainer.variant.sample_labels(4, trainer.noise, trainer.device) is None

@@ -50,8 +50,8 @@ from artgan.evaluation.features import DomainFeatures, extract  # noqa: E402
 from artgan.evaluation.figures import memorisation_figure  # noqa: E402
 from artgan.evaluation.memorisation import memorisation_check  # noqa: E402
 from artgan.evaluation.split import split_real, subset  # noqa: E402
-from artgan.generation import truncate  # noqa: E402
 from artgan.evaluation.variety import class_variety, mean_over_classes, set_scores  # noqa: E402
+from artgan.generation import truncate  # noqa: E402
 from artgan.runs.recipe import resolve_config  # noqa: E402
 from artgan.runs.run_dir import RunDir  # noqa: E402
 from artgan.training import Trainer  # noqa: E402

@@ -135,6 +135,11 @@ class TrainConfig:
                           limit=at_least(0))
     lr_gamma: float = option(0.75, "learning-rate decay factor of the step schedule",
                              limit=Limit(lambda v: 0 < v <= 1, "in (0, 1]"))
+    lr_decay: str = option("none", "decay both learning rates over the run's planned length (--steps, --epochs or "
+                                   "--time) to --lr-final x the base rate at its end: cosine (a half cosine), "
+                                   "linear, or none", choices=("none", "cosine", "linear"))
+    lr_final: float = option(0.1, "--lr-decay: the rates' share of their base value at the run's end",
+                             limit=within(0, 1, closed_high=True))
     ema: bool = option(False, "keep an exponential moving average of G for samples and checkpoints")
     ema_decay: float = option(0.999, "decay of the EMA generator", limit=within(0, 1))
     # On by default: without it (and dcgan's label smoothing) DCGAN's D wins within a few hundred

@@ -112,11 +112,16 @@ def parse_recipe(text: str) -> tuple[str, dict]:
     return name, overrides
 
 
-def recipe_config(overrides: dict, collection: Collection, data: ImageSet, seed: int, cache_dir: str, threads: int = 1):
+def recipe_config(overrides: dict, collection: Collection, data: ImageSet, seed: int, cache_dir: str, threads: int = 1,
+                  minutes: float | None = None):
+    """``minutes``: plan the run as `artgan train --time MINUTES` (the budgets' last, counted in CPU time
+    by ``train_for_budgets``), so a recipe's --lr-decay ends there and earlier budgets score it mid-schedule."""
     # ``threads`` pinned: the trainer would otherwise time 1 and 2 threads and pick one, and on a shared
     # machine a second thread spins for CPU time that buys no steps, so recipes would not get equal budgets.
     nested: dict = {"data": {"source": collection.source, "size": collection.size, "classes": collection.classes,
                              "cache_dir": cache_dir}, "train": {"seed": seed, "threads": threads}}
+    if minutes:
+        nested["train"]["time"] = f"{minutes * 60:g}s"
     for key, value in overrides.items():
         section, name = key.split(".", 1)
         nested.setdefault(section, {})[name] = value
@@ -250,20 +255,40 @@ def copies(judge: Judge, images: torch.Tensor, figure: Path) -> dict:
     return {**check.summary(), "figure": str(figure)}
 
 
+class TrainingCPU:
+    """Process CPU seconds spent in training steps (scoring between budgets excluded): what the budgets
+    count, and the trainer's clock, so a recipe's --lr-decay spans the planned CPU time."""
+
+    def __init__(self):
+        self.spent, self.since = 0.0, None
+
+    def __call__(self) -> float:
+        return self.spent + (time.process_time() - self.since if self.since is not None else 0.0)
+
+    def go(self) -> None:
+        self.since = time.process_time()
+
+    def pause(self) -> None:
+        self.spent, self.since = self(), None
+
+
 def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grids: Path, tag: str,
                       seed: int, log, rows: list | None = None, save=lambda: None,
                       truncations: tuple[float, ...] = ()) -> list[dict]:
     """Train until each budget of process CPU minutes is spent; score, save a grid and ``save()`` at each.
     Each of ``truncations`` also scores the same noise truncated (fidelity bought with variety)."""
-    rows, cpu = ([] if rows is None else rows), 0.0
+    rows, cpu = ([] if rows is None else rows), TrainingCPU()
+    trainer.clock.now = cpu
+    trainer.clock.start()
     for budget in sorted(budgets):
-        started = time.process_time()
-        while cpu + (time.process_time() - started) < budget * 60:
+        cpu.go()
+        while cpu() < budget * 60:
             trainer.train_step()
             trainer.step += 1
-        cpu += time.process_time() - started
+            trainer.clock.up(trainer.step)  # the run's progress, for a schedule over its planned length
+        cpu.pause()
         images, labels = model_images(trainer, judge, seed)
-        row = {"budget_minutes": budget, "cpu_minutes": cpu / 60, "steps": trainer.step, **score_images(judge, images, labels)}
+        row = {"budget_minutes": budget, "cpu_minutes": cpu() / 60, "steps": trainer.step, **score_images(judge, images, labels)}
         if trainer.sampling_generator() is not trainer.G:  # EMA: the raw G of the same run, for what averaging adds
             row["raw_generator"] = score_images(judge, *model_images(trainer, judge, seed, trainer.G))
         row["truncated"] = {f"{psi:g}": score_images(judge, *model_images(trainer, judge, seed, truncation=psi))
@@ -313,7 +338,7 @@ def run_collection(name: str, recipes: dict[str, dict], args, log, save) -> dict
               "judge_held_out_accuracy": judge.feature_accuracy, "class_judge_accuracy": judge.class_accuracy, "references": reference_rows(judge, args.seed),
               "recipes": {}}
     for recipe, overrides in recipes.items():
-        config = recipe_config(overrides, COLLECTIONS[name], data, args.seed, args.cache_dir, args.threads)
+        config = recipe_config(overrides, COLLECTIONS[name], data, args.seed, args.cache_dir, args.threads, max(args.budgets))
         if get_variant(config.model.name).conditional and not judge.train.labelled:
             log(f"  {recipe}: skipped (conditional, and {name} has no classes)")
             continue

@@ -4,7 +4,7 @@ A stabiliser overrides only the hooks it needs; the trainer calls the ``Stabilis
 those points and never asks which tricks are on. Each keeps its own random generator and puts
 what it carries between steps into the checkpoint, so a resumed run matches an uninterrupted one.
 
-Hook points, in loop order: ``before_iteration(step)``; in D's step ``replay`` (which fakes D
+Hook points, in loop order: ``before_iteration(step, progress)``; in D's step ``replay`` (which fakes D
 sees), ``discriminator_input`` (what every image looks like to D, also in G's step) and
 ``penalties`` (extra D loss terms), ``after_discriminator_step`` (sees the variant's statistics, may
 add its own); in G's step ``generator_penalties`` (extra G loss terms, given the noise);
@@ -30,12 +30,11 @@ from artgan.variants.losses import r1_penalty
 
 @dataclass(frozen=True)
 class RunFacts:
-    """What a stabiliser may know of the run: its config, device, generator and length."""
+    """What a stabiliser may know of the run: its config, device and generator."""
 
     config: Config
     device: torch.device
     G: nn.Module
-    total_steps: int
 
 
 class Stabiliser:
@@ -51,7 +50,7 @@ class Stabiliser:
         self.run, self.t, self.device = run, run.config.train, run.device
         self.rng = torch.Generator(run.device).manual_seed(self.t.seed + 1000 + self.seed_offset)
 
-    def before_iteration(self, step: int) -> None: ...
+    def before_iteration(self, step: int, progress: float) -> None: ...
     def replay(self, fake: torch.Tensor, labels: torch.Tensor | None): return fake, labels
     def discriminator_input(self, images: torch.Tensor) -> torch.Tensor: return images
     def penalties(self, D, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]: return {}
@@ -126,8 +125,8 @@ class InstanceNoise(Stabiliser):
         super().__init__(run)
         self.std = self.t.instance_noise
 
-    def before_iteration(self, step: int) -> None:
-        self.std = self.t.instance_noise * max(0.0, 1.0 - step / self.run.total_steps)
+    def before_iteration(self, step: int, progress: float) -> None:
+        self.std = self.t.instance_noise * max(0.0, 1.0 - progress)
 
     def discriminator_input(self, images):
         noise = per_sample(lambda n: torch.randn((n, *images.shape[1:]), generator=self.rng, device=images.device,
@@ -302,9 +301,9 @@ class Stabilisers:
     def __init__(self, run: RunFacts):
         self.active = [cls(run) for cls in STABILISERS if cls.enabled(run.config.train)]
 
-    def before_iteration(self, step: int) -> None:
+    def before_iteration(self, step: int, progress: float) -> None:
         for s in self.active:
-            s.before_iteration(step)
+            s.before_iteration(step, progress)
 
     def replay(self, fake, labels):
         for s in self.active:

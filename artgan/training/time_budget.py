@@ -43,6 +43,7 @@ class TrainingClock:
         self.check_every = max(1, check_every)
         self.before = 0.0  # seconds trained by earlier sessions of this run
         self.started: float | None = None
+        self.progress = 0.0  # share of the budget spent at the last look, the same on every rank
 
     def start(self) -> None:
         self.started = self.now()
@@ -55,14 +56,16 @@ class TrainingClock:
 
     def up(self, step: int) -> bool:
         """Asked after every step; looks at the clock every ``check_every`` steps, and under torchrun
-        every rank stops at the same step (one small all-reduce then)."""
+        every rank stops at the same step (one small all-reduce then), having seen the same ``progress``."""
         if not self.budget or step % self.check_every:
             return False
-        over = torch.tensor([float(self.seconds() >= self.budget)])
-        return bool(distributed.mean_over_ranks(over).item() > 0)
+        seconds = distributed.mean_over_ranks(torch.tensor([self.seconds()], dtype=torch.float64)).item()
+        self.progress = min(seconds / self.budget, 1.0)
+        return seconds >= self.budget
 
     def state_dict(self) -> dict:
         return {"seconds_trained": self.seconds()}
 
     def load_state_dict(self, state: dict) -> None:
         self.before, self.started = float(state.get("seconds_trained", 0.0)), None
+        self.progress = min(self.before / self.budget, 1.0) if self.budget else 0.0

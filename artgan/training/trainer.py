@@ -111,7 +111,7 @@ class Trainer:
         self.interrupts = GracefulInterrupts()
         self.hooks: list = []  # hook(step, done, generator) after every step's artefacts, e.g. --eval-every's FID tracker
         self.health = TrainingHealth(t, variety(data.images[:t.grid_size]))  # D winning, collapse: said, not fatal
-        self.stabilisers = Stabilisers(RunFacts(config, self.device, self.G, self.total_steps))  # --ema, --diffaug, ... (no-ops when off)
+        self.stabilisers = Stabilisers(RunFacts(config, self.device, self.G))  # --ema, --diffaug, ... (no-ops when off)
         D_for_g = self.D  # frozen D in G's step: no DDP gradient sync
         if t.compile:
             self.G_train = compiled(self.G_train)
@@ -167,7 +167,7 @@ class Trainer:
     def train_step(self) -> dict[str, torch.Tensor]:
         stats: dict[str, torch.Tensor] = {}
         self.apply_learning_rates()
-        self.stabilisers.before_iteration(self.step)
+        self.stabilisers.before_iteration(self.step, self.fraction_done())
         # With one D step per iteration, G's first step trains on that step's fakes (D's updated
         # weights judge them), sparing a second G forward: the textbook DCGAN loop's order.
         t = self.config.train
@@ -229,9 +229,14 @@ class Trainer:
 
     def apply_learning_rates(self) -> None:
         """The optimizers' rates for this step: the one place they are written (``learning_rate.py``)."""
-        lr_g, lr_d = learning_rates(self.config.train, self.step, self.guard.lr_scale)
+        lr_g, lr_d = learning_rates(self.config.train, self.step, self.guard.lr_scale, self.fraction_done())
         set_learning_rate(self.opt_g, lr_g)
         set_learning_rate(self.opt_d, lr_d)
+
+    def fraction_done(self) -> float:
+        """How far the run is through its planned length, 0 to 1: by its clock under --time, else by
+        steps. What the learning-rate decay and the fading instance noise follow."""
+        return self.clock.progress if self.clock.budget else min(self.step / self.total_steps, 1.0)
 
     def roll_back(self, bar) -> None:
         """Apply the guard's decision after a divergence: an earlier good state, lower learning rates."""

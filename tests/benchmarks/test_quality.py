@@ -62,6 +62,16 @@ def test_budgets_are_spent_in_process_cpu_time_and_each_is_scored_with_a_grid(di
     assert plot([result], tmp_path / "quality.png").stat().st_size > 1000
 
 
+def test_a_recipe_s_decay_is_planned_over_the_last_budget_in_cpu_time(digits_judge, tmp_path):
+    judge, cache = digits_judge
+    overrides = {"model.g_width": 8, "model.d_width": 8, "train.batch": 16, "train.lr_decay": "linear", "train.lr_final": 0.0}
+    config = quality.recipe_config(overrides, quality.COLLECTIONS["digits"], judge.train, 0, cache, minutes=0.02)
+    trainer = Trainer(config, RunDir(tmp_path / "run"), judge.train, progress=False)
+    rows = quality.train_for_budgets(trainer, judge, [0.01, 0.02], tmp_path, "digits-dcgan", 0, lambda line: None)
+    assert trainer.clock.seconds() == pytest.approx(rows[1]["cpu_minutes"] * 60)  # scoring is not counted
+    assert trainer.fraction_done() > 0.95 and trainer.opt_g.param_groups[0]["lr"] < 0.1 * config.train.lr_g
+
+
 def test_recipes_are_config_overrides_given_on_the_command_line():
     assert quality.parse_recipe("fast=model.name=sngan,train.ema=true,train.lr_g=1e-4") == \
         ("fast", {"model.name": "sngan", "train.ema": True, "train.lr_g": 1e-4})

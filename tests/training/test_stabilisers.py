@@ -47,11 +47,11 @@ def test_step_schedule_decays_both_learning_rates(tmp_path):
 def test_instance_noise_fades_to_zero(tmp_path):
     trainer = trainer_for(tmp_path, instance_noise=0.5, steps=10)
     images = torch.zeros(64, 1, 16, 16)
-    trainer.stabilisers.before_iteration(0)
+    trainer.stabilisers.before_iteration(0, 0.0)
     assert trainer.stabilisers.discriminator_input(images).std() == pytest.approx(0.5, rel=0.1)
-    trainer.stabilisers.before_iteration(5)
+    trainer.stabilisers.before_iteration(5, 0.5)
     assert trainer.stabilisers.discriminator_input(images).std() == pytest.approx(0.25, rel=0.1)
-    trainer.stabilisers.before_iteration(10)
+    trainer.stabilisers.before_iteration(10, 1.0)
     assert torch.equal(trainer.stabilisers.discriminator_input(images), images)
 
 

@@ -6,6 +6,7 @@ import torch
 from artgan.config import build_config
 from artgan.errors import ArtganError
 from artgan.runs.checkpoint import load_checkpoint
+from artgan.runs.metrics_log import read_metrics
 from artgan.training import prepare_run
 from artgan.training.time_budget import parse_duration
 from tests.conftest import tiny_overrides
@@ -43,6 +44,28 @@ def test_time_stops_the_run_when_spent_and_a_resume_spends_only_what_is_left(tmp
     assert resumed.clock.seconds() == pytest.approx(2.0)
     resumed.fit()
     assert resumed.step == 8
+    a, b = load_checkpoint(straight.run.latest_checkpoint()), load_checkpoint(resumed.run.latest_checkpoint())
+    for key in a["generator"]:
+        assert torch.equal(a["generator"][key], b["generator"][key]), f"generator.{key} differs after resume"
+
+
+def test_under_time_the_decay_follows_the_clock_and_resumes_with_it(tmp_path):
+    straight = trainer(tmp_path, "straight", time="4s", lr_decay="linear", lr_final=0.0)
+    straight.fit()
+    steps, logged = read_metrics(straight.run.path)["lr_g"]
+    # The clock is read after each step (log_every 1): the iteration logged at row s began (s - 1) x 0.5 s in.
+    assert logged == pytest.approx([2e-4 * (1 - (s - 1) * 0.5 / 4) for s in steps])
+
+    interrupted = trainer(tmp_path, "resumed", time="4s", lr_decay="linear", lr_final=0.0)
+    interrupted.clock.start()
+    for _ in range(4):
+        interrupted.train_step()
+        interrupted.step += 1
+        interrupted.clock.up(interrupted.step)
+    interrupted.save_checkpoint()
+    resumed = trainer(tmp_path, "resumed", resume=True, time="4s", lr_decay="linear", lr_final=0.0)
+    assert resumed.fraction_done() == pytest.approx(0.5)  # half the budget spent: half the decay done
+    resumed.fit()
     a, b = load_checkpoint(straight.run.latest_checkpoint()), load_checkpoint(resumed.run.latest_checkpoint())
     for key in a["generator"]:
         assert torch.equal(a["generator"][key], b["generator"][key]), f"generator.{key} differs after resume"

@@ -71,6 +71,18 @@ def test_under_time_the_decay_follows_the_clock_and_resumes_with_it(tmp_path):
         assert torch.equal(a["generator"][key], b["generator"][key]), f"generator.{key} differs after resume"
 
 
+def test_every_rank_reads_its_progress_from_the_seconds_the_ranks_agree_on(monkeypatch):
+    from artgan.training import time_budget
+
+    readings = iter([0.0, 3.0, 3.0])
+    clock = time_budget.TrainingClock("10s", check_every=1, now=lambda: next(readings))
+    clock.start()
+    agreed = iter([4.0, 10.0])  # the mean over ranks, not this rank's own 3 s
+    monkeypatch.setattr(time_budget.distributed, "mean_over_ranks", lambda seconds: torch.full_like(seconds, next(agreed)))
+    assert not clock.up(1) and clock.progress == pytest.approx(0.4)
+    assert clock.up(2) and clock.progress == 1.0
+
+
 def test_a_real_clock_stops_a_run_that_has_steps_to_spare(tmp_path):
     torch.set_num_threads(1)
     overrides = tiny_overrides(tmp_path, steps=10 ** 6, time="1s", log_every=1, checkpoint_every=10 ** 6)

@@ -255,40 +255,23 @@ def copies(judge: Judge, images: torch.Tensor, figure: Path) -> dict:
     return {**check.summary(), "figure": str(figure)}
 
 
-class TrainingCPU:
-    """Process CPU seconds spent in training steps (scoring between budgets excluded): what the budgets
-    count, and the trainer's clock, so a recipe's --lr-decay spans the planned CPU time."""
-
-    def __init__(self):
-        self.spent, self.since = 0.0, None
-
-    def __call__(self) -> float:
-        return self.spent + (time.process_time() - self.since if self.since is not None else 0.0)
-
-    def go(self) -> None:
-        self.since = time.process_time()
-
-    def pause(self) -> None:
-        self.spent, self.since = self(), None
-
-
 def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grids: Path, tag: str,
                       seed: int, log, rows: list | None = None, save=lambda: None,
                       truncations: tuple[float, ...] = ()) -> list[dict]:
     """Train until each budget of process CPU minutes is spent; score, save a grid and ``save()`` at each.
     Each of ``truncations`` also scores the same noise truncated (fidelity bought with variety)."""
-    rows, cpu = ([] if rows is None else rows), TrainingCPU()
-    trainer.clock.now = cpu
-    trainer.clock.start()
+    rows, clock = ([] if rows is None else rows), trainer.clock
+    clock.now = time.process_time  # the trainer's clock counts the budgets, so a recipe's --lr-decay spans them
     for budget in sorted(budgets):
-        cpu.go()
-        while cpu() < budget * 60:
+        clock.start()
+        while clock.seconds() < budget * 60:
             trainer.train_step()
             trainer.step += 1
-            trainer.clock.up(trainer.step)  # the run's progress, for a schedule over its planned length
-        cpu.pause()
+            clock.up(trainer.step)  # the run's progress, for a schedule over its planned length
+        clock.pause()  # scoring is not training
         images, labels = model_images(trainer, judge, seed)
-        row = {"budget_minutes": budget, "cpu_minutes": cpu() / 60, "steps": trainer.step, **score_images(judge, images, labels)}
+        row = {"budget_minutes": budget, "cpu_minutes": clock.seconds() / 60, "steps": trainer.step,
+               **score_images(judge, images, labels)}
         if trainer.sampling_generator() is not trainer.G:  # EMA: the raw G of the same run, for what averaging adds
             row["raw_generator"] = score_images(judge, *model_images(trainer, judge, seed, trainer.G))
         row["truncated"] = {f"{psi:g}": score_images(judge, *model_images(trainer, judge, seed, truncation=psi))

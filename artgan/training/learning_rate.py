@@ -32,7 +32,7 @@ def decay(t: TrainConfig, progress: float) -> float:
     return t.lr_final + (1 - t.lr_final) * shape
 
 
-def learning_rates(t: TrainConfig, step: int, rollback_scale: float, progress: float = 0.0) -> tuple[float, float]:
+def learning_rates(t: TrainConfig, step: int, rollback_scale: float, progress: float) -> tuple[float, float]:
     """(G's rate, D's rate) for the iteration that starts at ``step``, ``progress`` of the way through the run."""
     factor = schedule(t, step) * decay(t, progress) * rollback_scale
     return t.lr_g * factor, t.lr_d * factor

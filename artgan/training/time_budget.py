@@ -48,6 +48,10 @@ class TrainingClock:
     def start(self) -> None:
         self.started = self.now()
 
+    def pause(self) -> None:
+        """Stop counting until the next ``start()``: time spent in between is not training."""
+        self.before, self.started = self.seconds(), None
+
     def seconds(self) -> float:
         return self.before + (self.now() - self.started if self.started is not None else 0.0)
 
@@ -60,7 +64,7 @@ class TrainingClock:
         if not self.budget or step % self.check_every:
             return False
         seconds = distributed.mean_over_ranks(torch.tensor([self.seconds()], dtype=torch.float64)).item()
-        self.progress = min(seconds / self.budget, 1.0)
+        self.progress = seconds / self.budget
         return seconds >= self.budget
 
     def state_dict(self) -> dict:
@@ -68,4 +72,4 @@ class TrainingClock:
 
     def load_state_dict(self, state: dict) -> None:
         self.before, self.started = float(state.get("seconds_trained", 0.0)), None
-        self.progress = min(self.before / self.budget, 1.0) if self.budget else 0.0
+        self.progress = self.before / self.budget if self.budget else 0.0

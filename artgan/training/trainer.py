@@ -236,7 +236,7 @@ class Trainer:
     def fraction_done(self) -> float:
         """How far the run is through its planned length, 0 to 1: by its clock under --time, else by
         steps. What the learning-rate decay and the fading instance noise follow."""
-        return self.clock.progress if self.clock.budget else min(self.step / self.total_steps, 1.0)
+        return min(self.clock.progress if self.clock.budget else self.step / self.total_steps, 1.0)
 
     def roll_back(self, bar) -> None:
         """Apply the guard's decision after a divergence: an earlier good state, lower learning rates."""

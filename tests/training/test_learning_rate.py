@@ -14,9 +14,9 @@ from tests.training.test_divergence import poison_discriminator
 
 def test_rates_are_base_times_schedule_times_rollback_scale():
     t = build_config({"train": {"lr_g": 1e-3, "lr_d": 4e-3, "lr_step": 10, "lr_gamma": 0.5}}).train
-    assert learning_rates(t, 9, 1.0) == (1e-3, 4e-3)
-    assert learning_rates(t, 25, 0.5) == pytest.approx((1e-3 * 0.25 * 0.5, 4e-3 * 0.25 * 0.5))
-    assert learning_rates(build_config({}).train, 10**6, 1.0) == (2e-4, 2e-4)  # constant without --lr-step
+    assert learning_rates(t, 9, 1.0, 0.0) == (1e-3, 4e-3)
+    assert learning_rates(t, 25, 0.5, 0.0) == pytest.approx((1e-3 * 0.25 * 0.5, 4e-3 * 0.25 * 0.5))
+    assert learning_rates(build_config({}).train, 10**6, 1.0, 0.0) == (2e-4, 2e-4)  # constant without --lr-step
 
 
 def test_a_decay_runs_from_the_base_rates_to_lr_final_over_the_planned_run():

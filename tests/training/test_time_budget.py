@@ -71,6 +71,17 @@ def test_under_time_the_decay_follows_the_clock_and_resumes_with_it(tmp_path):
         assert torch.equal(a["generator"][key], b["generator"][key]), f"generator.{key} differs after resume"
 
 
+def test_a_paused_clock_does_not_count_the_time_until_it_starts_again():
+    from artgan.training.time_budget import TrainingClock
+
+    readings = iter([0.0, 2.0, 10.0, 11.0])
+    clock = TrainingClock("10s", check_every=1, now=lambda: next(readings))
+    clock.start()
+    clock.pause()  # 2 s trained
+    clock.start()  # 8 s later (scoring, say)
+    assert clock.seconds() == pytest.approx(3.0)
+
+
 def test_every_rank_reads_its_progress_from_the_seconds_the_ranks_agree_on(monkeypatch):
     from artgan.training import time_budget
 

@@ -182,7 +182,8 @@ class TrainConfig:
                                   limit=Limit(lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (0 = no clipping)"))
     # --- evaluation during training ---
     eval_every: int = option(0, "every N steps, log KID, FID and recall in domain features (kid_domain, fid_domain, "
-                                "recall_domain) and keep the state at the lowest KID whose samples are not collapsed "
+                                "recall_domain; a conditional model also kid_class_domain, the mean per-class KID) and keep the "
+                                "state at the lowest KID (a conditional model's: per class) whose samples are not collapsed "
                                 "(--eval-min-recall) as checkpoints/best.safetensors, which generate, evaluate, "
                                 "show and the app then use (--checkpoint last for the newest); 0 = off. Trains a small "
                                 "classifier on the data first, unless --eval-classifier names one",

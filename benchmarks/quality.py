@@ -29,6 +29,7 @@ accuracy always comes from a classifier of the collection's own classes trained 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import time
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python benchmarks/x.py` finds its siblings
 
@@ -51,10 +53,11 @@ from artgan.evaluation.figures import memorisation_figure  # noqa: E402
 from artgan.evaluation.memorisation import memorisation_check  # noqa: E402
 from artgan.evaluation.split import split_real, subset  # noqa: E402
 from artgan.evaluation.variety import class_variety, mean_over_classes, set_scores  # noqa: E402
-from artgan.generation import truncate  # noqa: E402
+from artgan.generation import read_generator, truncate  # noqa: E402
+from artgan.runs.best import best_path, forget_best, read_best  # noqa: E402
 from artgan.runs.recipe import resolve_config  # noqa: E402
 from artgan.runs.run_dir import RunDir  # noqa: E402
-from artgan.training import Trainer  # noqa: E402
+from artgan.training import Trainer, eval_classifier_of, quality_tracker, write_run_files  # noqa: E402
 from artgan.variants import get_variant  # noqa: E402
 from artgan.visual.grid import make_grid, upscale  # noqa: E402
 from artgan.visual.preview import average_image  # noqa: E402
@@ -255,25 +258,54 @@ def copies(judge: Judge, images: torch.Tensor, figure: Path) -> dict:
     return {**check.summary(), "figure": str(figure)}
 
 
+def best_generator(trainer: Trainer) -> tuple[nn.Module, int] | None:
+    """The generator of the run's best checkpoint (``--eval-every``: what generate and evaluate sample), and its step."""
+    if read_best(trainer.run) is None:
+        return None
+    weights, step = read_generator(best_path(trainer.run))
+    G = copy.deepcopy(trainer.G)
+    G.load_state_dict(weights)
+    return G, step
+
+
+def best_keeping_tracker(trainer: Trainer):
+    """``--eval-every``'s tracker and best checkpoint, in a run folder as `artgan train` starts one."""
+    data = trainer.sampler.data
+    write_run_files(trainer.config, trainer.run, data, trainer.speed)  # the tracker reads the run's config
+    forget_best(trainer.run)  # an earlier benchmark's best in the same folder is not this run's
+    named = eval_classifier_of(trainer.config, trainer.run, data, resuming=False)  # a recipe's train.eval_classifier
+    return quality_tracker(trainer.config, trainer.run, data, trainer, progress=False, classifier=named)
+
+
 def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grids: Path, tag: str,
                       seed: int, log, rows: list | None = None, save=lambda: None,
                       truncations: tuple[float, ...] = ()) -> list[dict]:
     """Train until each budget of process CPU minutes is spent; score, save a grid and ``save()`` at each.
-    Each of ``truncations`` also scores the same noise truncated (fidelity bought with variety)."""
+    Each of ``truncations`` also scores the same noise truncated (fidelity bought with variety). A recipe
+    with ``train.eval_every`` measures as `artgan train` does, inside the budget (its classifier too), and
+    each budget also scores the best checkpoint kept so far: what generate and evaluate would sample."""
     rows, clock = ([] if rows is None else rows), trainer.clock
     clock.now = time.process_time  # the trainer's clock counts the budgets, so a recipe's --lr-decay spans them
+    hooks = []
     for budget in sorted(budgets):
         clock.start()
+        if trainer.config.train.eval_every and not hooks:
+            hooks.append(best_keeping_tracker(trainer))
         while clock.seconds() < budget * 60:
             trainer.train_step()
             trainer.step += 1
             clock.up(trainer.step)  # the run's progress, for a schedule over its planned length
+            for hook in hooks:
+                hook(trainer.step, False, trainer.sampling_generator)
         clock.pause()  # scoring is not training
         images, labels = model_images(trainer, judge, seed)
         row = {"budget_minutes": budget, "cpu_minutes": clock.seconds() / 60, "steps": trainer.step,
                **score_images(judge, images, labels)}
         if trainer.sampling_generator() is not trainer.G:  # EMA: the raw G of the same run, for what averaging adds
             row["raw_generator"] = score_images(judge, *model_images(trainer, judge, seed, trainer.G))
+        best = best_generator(trainer)
+        if best is not None:
+            row["best_checkpoint"] = {"step": best[1], **score_images(judge, *model_images(trainer, judge, seed, best[0]))}
         row["truncated"] = {f"{psi:g}": score_images(judge, *model_images(trainer, judge, seed, truncation=psi))
                             for psi in truncations}
         grid = grids / f"{tag}-{budget:g}min.png"
@@ -289,6 +321,11 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
         if "class_mean" in row:
             line += (f", class accuracy {row['class_mean']['accuracy']:.3f}, within-class recall "
                      f"{row['class_mean']['recall']:.3f}")
+        if "best_checkpoint" in row:
+            kept = row["best_checkpoint"]
+            line += f"; best checkpoint (step {kept['step']}): KID {kept['kid']:.4f}, recall {kept['recall']:.3f}"
+            if "class_mean" in kept:
+                line += f", class accuracy {kept['class_mean']['accuracy']:.3f}, within-class recall {kept['class_mean']['recall']:.3f}"
         for psi, scores in row["truncated"].items():
             line += f"; psi {psi}: KID {scores['kid']:.4f}, recall {scores['recall']:.3f}"
             if "class_mean" in scores:

@@ -48,6 +48,9 @@ def table(entry: dict) -> str:
             lines.append(f"| {recipe} | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(row)} |")
             if "raw_generator" in row:  # an EMA recipe's live weights at the same point
                 lines.append(f"| {recipe} (raw G) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(row['raw_generator'])} |")
+            if "best_checkpoint" in row:  # --eval-every's kept state: what generate would sample
+                kept = row["best_checkpoint"]
+                lines.append(f"| {recipe} (best, step {kept['step']}) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(kept)} |")
             for psi, scores in row.get("truncated", {}).items():  # the same samples' noise, truncated
                 lines.append(f"| {recipe} (ψ {psi}) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(scores)} |")
     return "\n".join(lines)

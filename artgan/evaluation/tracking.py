@@ -1,5 +1,6 @@
 """`--eval-every N`: KID, FID and recall in domain features during training, logged as ``kid_domain``,
-``fid_domain`` and ``recall_domain`` beside the losses, and handed to whoever keeps the best checkpoint.
+``fid_domain`` and ``recall_domain`` beside the losses (and ``kid_class_domain`` for a conditional
+model), and handed to whoever keeps the best checkpoint.
 
 Losses of a GAN say little about image quality; these curves do. KID ranks the checkpoints: it is
 unbiased in the number of samples (Binkowski et al. 2018), where FID's bias at a few hundred
@@ -11,6 +12,12 @@ trained on labelled images of the medium knows it better than the run's own rota
 few dozen images); it is copied into the run in the same place, so it is then the run's own. The
 samples come from one fixed noise batch, so the curve moves because G changed, not because the
 noise did.
+
+A conditional model is also measured class by class: ``kid_class_domain`` is the mean over classes of
+the KID between the samples drawn for a class and the real images of that class (the intra-class FID
+of Miyato & Koyama 2018, as KID). A sample drawn for one class that looks like another raises it, and
+so do samples of a class that are all alike, so it ranks states by class fidelity and within-class
+variety together, where the overall KID is blind to both.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from artgan.evaluation.evaluate import RUN_CLASSIFIER, domain_classifier_for, ev
 from artgan.evaluation.features import DomainFeatures, extract
 from artgan.evaluation.metrics import fid, kid, precision_recall
 from artgan.evaluation.split import split_real
+from artgan.evaluation.variety import class_variety, mean_over_classes
 
 
 # KID's subsets: fewer than evaluate's 100, since this runs every N steps; the subsets are drawn
@@ -83,6 +91,7 @@ class FIDTracker:
         warn_if_near_chance(classifier.info)
         self.network = DomainFeatures(classifier)
         self.reference = extract(self.network, reference.images).vectors
+        self.reference_labels, self.class_names = (reference.labels, reference.class_names) if reference.labelled else (None, None)
         self.n, self.seed = min(n, len(reference)), seed
         self.noise: torch.Tensor | None = None
 
@@ -101,6 +110,10 @@ class FIDTracker:
         scores = {"kid_domain": kid(self.reference, fake, subsets=KID_SUBSETS)[0], "fid_domain": fid(self.reference, fake)}
         if min(len(self.reference), len(fake)) > RECALL_NEIGHBOURS:  # variety beside fidelity: recall 0 is a collapse
             scores["recall_domain"] = precision_recall(self.reference, fake, RECALL_NEIGHBOURS)[1]
+        if labels is not None and self.reference_labels is not None:
+            per_class = class_variety(self.reference, self.reference_labels, fake, labels.cpu(), self.class_names)
+            if per_class:
+                scores["kid_class_domain"] = mean_over_classes(per_class)["kid"]
         return scores
 
     def __call__(self, step: int, done: bool, generator: Callable[[], nn.Module]) -> None:

@@ -21,8 +21,8 @@ from artgan.runs.checkpoint import CHECKPOINT_PATTERN, checkpoint_path, list_che
 from artgan.runs.run_dir import RunDir
 
 BEST_FILE = "best.safetensors"
-CHOICE_HELP = ("which checkpoint: best (the lowest KID that --eval-every measured during training), last (the "
-               "newest), or a step number such as 1500; default: best when the run kept one, else last")
+CHOICE_HELP = ("which checkpoint: best (the lowest KID, per class for a conditional model, that --eval-every "
+               "measured during training), last (the newest), or a step number such as 1500; default: best when the run kept one, else last")
 
 
 @dataclass(frozen=True)

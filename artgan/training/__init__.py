@@ -17,7 +17,7 @@ from artgan.training.calibration import SpeedSettings, recorded_speed
 from artgan.device import resolve_device
 from artgan.runs.best import BestRecord, forget_best, read_best, write_best
 from artgan.runs.run_dir import RunDir, default_run_path, refuse_to_overwrite
-from artgan.training.best import BestKeeper
+from artgan.training.best import CLASS_METRIC, METRIC, BestKeeper
 from artgan.training.trainer import Trainer
 from artgan.variants import get_variant
 
@@ -73,6 +73,8 @@ def prepare_run(config: Config, out: str | Path | None, resume: bool, progress: 
         if main:
             forget_best(run)
         quality = ["kid_domain", "fid_domain", "recall_domain"] if config.train.eval_every > 0 else []
+        if quality and trainer.variant.conditional:
+            quality.append(CLASS_METRIC)
         trainer.log.log_hparams(config.to_dict(), ["loss_d", "loss_g", "d_real", "d_fake", *quality])
     return trainer, data
 
@@ -90,14 +92,16 @@ def eval_classifier_of(config: Config, run: RunDir, data: ImageSet, resuming: bo
 def quality_tracker(config: Config, run: RunDir, data: ImageSet, trainer: Trainer, progress: bool,
                     classifier: DomainClassifier | None = None):
     """--eval-every's hook: KID and FID every N steps (in ``classifier``'s features, from
-    ``eval_classifier_of``; None: the run's own), and the best checkpoint kept by KID among the
-    states that are not collapsed."""
+    ``eval_classifier_of``; None: the run's own), and the best checkpoint kept by KID (a conditional
+    model's: the mean per-class KID) among the states that are not collapsed."""
     from artgan.evaluation.tracking import FIDTracker
 
     t = config.train
     return FIDTracker(run.path, data, t.eval_every, t.eval_n, t.seed, progress, config.model.latent_dim, trainer.device,
                       trainer.variant.sample_labels, trainer.log,
-                      on_scores=BestKeeper(run, trainer.state_dict, t.eval_min_recall), classifier=classifier)
+                      on_scores=BestKeeper(run, trainer.state_dict, t.eval_min_recall,
+                                           CLASS_METRIC if trainer.variant.conditional else METRIC),
+                      classifier=classifier)
 
 
 def check_run_writable(run: RunDir) -> None:

@@ -113,3 +113,32 @@ def test_truncated_samples_are_scored_beside_the_plain_ones(digits_judge, tmp_pa
               "features": judge.network.name, "judge_held_out_accuracy": judge.feature_accuracy,
               "references": {}, "recipes": {"acgan": {"rows": [row]}}}
     assert "| acgan (ψ 0) | 0.01 |" in table(result)
+
+
+def test_a_recipe_that_keeps_the_best_checkpoint_is_scored_at_it_too(digits_judge, tmp_path):
+    from artgan.evaluation.domain_classifier import save_classifier
+    from artgan.generation import load_generator
+    from artgan.runs.best import read_best
+    from artgan.runs.metrics_log import read_metrics
+
+    judge, cache = digits_judge
+    named = save_classifier(judge.class_judge, tmp_path / "classes.safetensors")  # no classifier to train: fast
+    overrides = {"model.name": "cdcgan", "model.g_width": 8, "model.d_width": 8, "train.batch": 16,
+                 "train.eval_every": 20, "train.eval_n": 100, "train.eval_min_recall": 0.0,
+                 "train.eval_classifier": str(named)}
+    config = quality.recipe_config(overrides, quality.COLLECTIONS["digits"], judge.train, 0, cache)
+    trainer = Trainer(config, RunDir(tmp_path / "run"), judge.train, progress=False)
+    rows = quality.train_for_budgets(trainer, judge, [0.01, 0.02], tmp_path, "digits-cdcgan", 0, lambda line: None)
+    best, kept = read_best(trainer.run), rows[-1]["best_checkpoint"]
+    steps, per_class = read_metrics(trainer.run.path)["kid_class_domain"]
+    assert steps == list(range(20, rows[-1]["steps"] + 1, 20))  # measured inside the budget, as training does
+    assert kept["step"] == best.step == steps[per_class.index(min(per_class))]
+    trainer.save_checkpoint()  # a run's last state beside its best, as training leaves them
+    sampled = load_generator(trainer.run.path)  # what generate samples by default: the best, scored the same
+    assert sampled.step == best.step
+    assert quality.score_images(judge, *quality.model_images(trainer, judge, 0, sampled.generator))["kid"] == \
+        pytest.approx(kept["kid"])
+    result = {"collection": "digits", "train_images": len(judge.train), "held_out_images": len(judge.held_out),
+              "features": judge.network.name, "judge_held_out_accuracy": judge.feature_accuracy,
+              "references": {}, "recipes": {"cdcgan": {"rows": rows}}}
+    assert f"| cdcgan (best, step {best.step}) | 0.02 |" in table(result)

@@ -204,3 +204,67 @@ def test_eval_classifier_errors_are_one_line_before_anything_is_written(given, o
     message = capsys.readouterr().err.strip().splitlines()[-1]
     assert message.startswith("artgan: error: --eval-classifier ") and error.replace("ROOT", str(tmp_path)) in message
     assert not (tmp_path / "run" / "config.yaml").exists()
+
+
+class RealDigits(torch.nn.Module):
+    """A scripted conditional G: for label c, real digits of class (c + shift) % 10, picked by the noise;
+    ``varied=False`` draws one digit per class whatever the noise (a collapse within each class)."""
+
+    def __init__(self, data, shift=0, varied=True):
+        super().__init__()
+        self.images, self.labels, self.shift, self.varied = data.images.float() / 127.5 - 1, data.labels, shift, varied
+
+    def forward(self, z, labels=None):
+        labels = torch.arange(len(z)) % 10 if labels is None else labels  # unconditional: every class in turn
+        picks = []
+        for noise, label in zip(z, labels.tolist()):
+            of_class = torch.nonzero(self.labels == (label + self.shift) % 10).flatten()
+            index = int(noise.abs().sum() * 1000) % len(of_class) if self.varied else 0
+            picks.append(self.images[of_class[index]])
+        return torch.stack(picks)
+
+
+def test_a_conditional_model_is_measured_class_by_class(digits_setup, digits_run, tmp_path):
+    """Samples of the wrong class, or one per class, look like the data overall; only the per-class KID sees it."""
+    from artgan.evaluation.tracking import FIDTracker
+
+    data = load_images(RunDir(digits_run).read_config().data, progress=False)
+    tracker = FIDTracker(tmp_path / "run", data, 10, 300, 0, False, 16, torch.device("cpu"),
+                         lambda n, generator, device: torch.arange(n) % 10, None,
+                         classifier=load_classifier(digits_run / "evaluation" / "classifier.safetensors"))
+    right, wrong = tracker.measure(RealDigits(data)), tracker.measure(RealDigits(data, shift=1))
+    collapsed = tracker.measure(RealDigits(data, varied=False))
+    assert abs(wrong["kid_domain"] - right["kid_domain"]) < 0.05  # the same digits overall
+    assert wrong["kid_class_domain"] > 20 * max(right["kid_class_domain"], 0.05)
+    assert collapsed["kid_class_domain"] > 10 * max(right["kid_class_domain"], 0.05)
+    unconditional = FIDTracker(tmp_path / "run", data, 10, 300, 0, False, 16, torch.device("cpu"), lambda *args: None,
+                               None, classifier=load_classifier(digits_run / "evaluation" / "classifier.safetensors"))
+    assert "kid_class_domain" not in unconditional.measure(RealDigits(data))
+
+
+def test_a_conditional_run_keeps_the_state_at_the_lowest_per_class_kid(digits_setup, digits_run, tmp_path):
+    overrides = tiny_overrides(tmp_path, steps=12, eval_every=3, eval_n=60, eval_min_recall=0.0,  # 12 steps: no variety yet
+                               eval_classifier=str(digits_run / "evaluation" / "classifier.safetensors"))
+    overrides["model"]["name"] = "cdcgan"
+    run = train(build_config(overrides), out=tmp_path / "run", progress=False)
+    metrics = read_metrics(run.path)
+    steps, per_class = metrics["kid_class_domain"]
+    recall, floor = metrics["recall_domain"][1], run.read_config().train.eval_min_recall
+    eligible = [kid for kid, reached in zip(per_class, recall) if reached >= floor]
+    best = read_best(run)
+    assert steps == [3, 6, 9, 12] and best.metric == "kid_class_domain"
+    assert best.step == steps[per_class.index(min(eligible))] and best.score == pytest.approx(min(eligible), rel=1e-6)
+
+
+def test_the_keeper_ranks_by_overall_kid_where_classes_were_too_small_to_score(tmp_path):
+    from artgan.training.best import CLASS_METRIC, BestKeeper
+
+    run = RunDir(tmp_path / "run")
+    run.path.mkdir()
+    run.write_info({"channels": 1, "class_names": [str(c) for c in range(10)]})  # as training starts one
+    keeper = BestKeeper(run, lambda: {"step": 5, "generator": {"w": torch.zeros(2)}}, metric=CLASS_METRIC)
+    assert keeper(5, {"kid_domain": 0.3, "recall_domain": 0.5})
+    assert read_best(run) == BestRecord("kid_domain", 0.3, 5)
+    assert keeper(10, {"kid_domain": 0.4, CLASS_METRIC: 0.9, "recall_domain": 0.5})  # the class metric replaces it
+    assert not keeper(15, {"kid_domain": 0.1, CLASS_METRIC: 1.2, "recall_domain": 0.5})
+    assert read_best(run) == BestRecord(CLASS_METRIC, 0.9, 10)

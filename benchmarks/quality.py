@@ -311,6 +311,9 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
         grid = grids / f"{tag}-{budget:g}min.png"
         upscale(make_grid(trainer.sample_grid(), columns=8)).save(grid)
         row["grid"] = str(grid)
+        if best is not None:  # the same noise through the kept state
+            upscale(make_grid(trainer.sample_grid(best[0]), columns=8)).save(grid.with_name(f"{grid.stem}-best.png"))
+            row["best_checkpoint"]["grid"] = str(grid.with_name(f"{grid.stem}-best.png"))
         row["memorisation"] = copies(judge, images, grids / f"{tag}-{budget:g}min-nearest.png")
         rows.append(row)
         save()

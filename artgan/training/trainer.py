@@ -286,8 +286,9 @@ class Trainer:
         return self.G if ema is None else ema
 
     @torch.no_grad()
-    def sample_grid(self) -> torch.Tensor:
-        G = self.sampling_generator()
+    def sample_grid(self, G: nn.Module | None = None) -> torch.Tensor:
+        """The fixed noise's images, of the sampling generator or of ``G`` (another state of it)."""
+        G = self.sampling_generator() if G is None else G
         was_training = G.training
         G.eval()
         with self.precision.autocast():

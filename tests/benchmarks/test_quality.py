@@ -133,6 +133,7 @@ def test_a_recipe_that_keeps_the_best_checkpoint_is_scored_at_it_too(digits_judg
     steps, per_class = read_metrics(trainer.run.path)["kid_class_domain"]
     assert steps == list(range(20, rows[-1]["steps"] + 1, 20))  # measured inside the budget, as training does
     assert kept["step"] == best.step == steps[per_class.index(min(per_class))]
+    assert Path(kept["grid"]).is_file() and kept["grid"] != rows[-1]["grid"]
     trainer.save_checkpoint()  # a run's last state beside its best, as training leaves them
     sampled = load_generator(trainer.run.path)  # what generate samples by default: the best, scored the same
     assert sampled.step == best.step

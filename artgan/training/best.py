@@ -47,7 +47,7 @@ class BestKeeper:
         try:
             save_checkpoint(best_path(self.run), self.state())  # atomic: a crash leaves the previous best
         except DiskFullError as error:
-            print(f"artgan: warning: step {step} scored the best {self.metric} so far ({score:.4f}) but could "
+            print(f"artgan: warning: step {step} scored the best {metric} so far ({score:.4f}) but could "
                   f"not be kept: {error}", file=sys.stderr)
             return False
         write_best(self.run, BestRecord(metric, score, step))

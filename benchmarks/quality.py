@@ -42,7 +42,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python benchmarks/x.py` finds its siblings
 
-from quality_report import plot, print_tables  # noqa: E402
+from quality_report import budget_line, plot, print_tables  # noqa: E402
 
 from artgan.config import DataConfig  # noqa: E402
 from artgan.data import ImageSet, load_images, to_uint8  # noqa: E402
@@ -258,10 +258,11 @@ def copies(judge: Judge, images: torch.Tensor, figure: Path) -> dict:
     return {**check.summary(), "figure": str(figure)}
 
 
-def best_generator(trainer: Trainer) -> tuple[nn.Module, int] | None:
-    """The generator of the run's best checkpoint (``--eval-every``: what generate and evaluate sample), and its step."""
+def best_generator(trainer: Trainer) -> tuple[nn.Module | None, int | None]:
+    """The generator of the run's best checkpoint (``--eval-every``: what generate and evaluate sample), and its
+    step; (None, None) when the run keeps none."""
     if read_best(trainer.run) is None:
-        return None
+        return None, None
     weights, step = read_generator(best_path(trainer.run))
     G = copy.deepcopy(trainer.G)
     G.load_state_dict(weights)
@@ -286,54 +287,39 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
     each budget also scores the best checkpoint kept so far: what generate and evaluate would sample."""
     rows, clock = ([] if rows is None else rows), trainer.clock
     clock.now = time.process_time  # the trainer's clock counts the budgets, so a recipe's --lr-decay spans them
-    hooks = []
+    tracker = None
     for budget in sorted(budgets):
         clock.start()
-        if trainer.config.train.eval_every and not hooks:
-            hooks.append(best_keeping_tracker(trainer))
+        if trainer.config.train.eval_every and tracker is None:  # built inside the budget: its classifier counts
+            tracker = best_keeping_tracker(trainer)
         while clock.seconds() < budget * 60:
             trainer.train_step()
             trainer.step += 1
             clock.up(trainer.step)  # the run's progress, for a schedule over its planned length
-            for hook in hooks:
-                hook(trainer.step, False, trainer.sampling_generator)
+            if tracker is not None:
+                tracker(trainer.step, False, trainer.sampling_generator)
         clock.pause()  # scoring is not training
         images, labels = model_images(trainer, judge, seed)
         row = {"budget_minutes": budget, "cpu_minutes": clock.seconds() / 60, "steps": trainer.step,
                **score_images(judge, images, labels)}
         if trainer.sampling_generator() is not trainer.G:  # EMA: the raw G of the same run, for what averaging adds
             row["raw_generator"] = score_images(judge, *model_images(trainer, judge, seed, trainer.G))
-        best = best_generator(trainer)
-        if best is not None:
-            row["best_checkpoint"] = {"step": best[1], **score_images(judge, *model_images(trainer, judge, seed, best[0]))}
+        best_G, best_step = best_generator(trainer)
+        if best_G is not None:
+            row["best_checkpoint"] = {"step": best_step, **score_images(judge, *model_images(trainer, judge, seed, best_G))}
         row["truncated"] = {f"{psi:g}": score_images(judge, *model_images(trainer, judge, seed, truncation=psi))
                             for psi in truncations}
         grid = grids / f"{tag}-{budget:g}min.png"
         upscale(make_grid(trainer.sample_grid(), columns=8)).save(grid)
         row["grid"] = str(grid)
-        if best is not None:  # the same noise through the kept state
-            upscale(make_grid(trainer.sample_grid(best[0]), columns=8)).save(grid.with_name(f"{grid.stem}-best.png"))
-            row["best_checkpoint"]["grid"] = str(grid.with_name(f"{grid.stem}-best.png"))
+        if best_G is not None:  # the same noise through the kept state
+            best_grid = grid.with_name(f"{grid.stem}-best.png")
+            upscale(make_grid(trainer.sample_grid(best_G), columns=8)).save(best_grid)
+            row["best_checkpoint"]["grid"] = str(best_grid)
         row["memorisation"] = copies(judge, images, grids / f"{tag}-{budget:g}min-nearest.png")
         rows.append(row)
         save()
-        line = (f"  {tag} {budget:g} CPU-min: step {trainer.step}, KID {row['kid']:.4f}, recall {row['recall']:.3f}, "
-                f"coverage {row['coverage']:.3f}")
-        if "raw_generator" in row:
-            line += f" (raw G: KID {row['raw_generator']['kid']:.4f}, recall {row['raw_generator']['recall']:.3f})"
-        if "class_mean" in row:
-            line += (f", class accuracy {row['class_mean']['accuracy']:.3f}, within-class recall "
-                     f"{row['class_mean']['recall']:.3f}")
-        if "best_checkpoint" in row:
-            kept = row["best_checkpoint"]
-            line += f"; best checkpoint (step {kept['step']}): KID {kept['kid']:.4f}, recall {kept['recall']:.3f}"
-            if "class_mean" in kept:
-                line += f", class accuracy {kept['class_mean']['accuracy']:.3f}, within-class recall {kept['class_mean']['recall']:.3f}"
-        for psi, scores in row["truncated"].items():
-            line += f"; psi {psi}: KID {scores['kid']:.4f}, recall {scores['recall']:.3f}"
-            if "class_mean" in scores:
-                line += f", class accuracy {scores['class_mean']['accuracy']:.3f}"
-        log(line)
+        log(budget_line(tag, row))
     return rows
 
 

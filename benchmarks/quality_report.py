@@ -56,6 +56,29 @@ def table(entry: dict) -> str:
     return "\n".join(lines)
 
 
+def _class_text(scores: dict, with_recall: bool = True) -> str:
+    """``, class accuracy A, within-class recall R`` of a conditional model's scores; nothing otherwise."""
+    if "class_mean" not in scores:
+        return ""
+    text = f", class accuracy {scores['class_mean']['accuracy']:.3f}"
+    return text + (f", within-class recall {scores['class_mean']['recall']:.3f}" if with_recall else "")
+
+
+def budget_line(tag: str, row: dict) -> str:
+    """One budget's row of quality.py as the progress line it prints while the benchmark runs."""
+    line = (f"  {tag} {row['budget_minutes']:g} CPU-min: step {row['steps']}, KID {row['kid']:.4f}, "
+            f"recall {row['recall']:.3f}, coverage {row['coverage']:.3f}")
+    if "raw_generator" in row:
+        line += f" (raw G: KID {row['raw_generator']['kid']:.4f}, recall {row['raw_generator']['recall']:.3f})"
+    line += _class_text(row)
+    if "best_checkpoint" in row:
+        kept = row["best_checkpoint"]
+        line += f"; best checkpoint (step {kept['step']}): KID {kept['kid']:.4f}, recall {kept['recall']:.3f}" + _class_text(kept)
+    for psi, scores in row["truncated"].items():
+        line += f"; psi {psi}: KID {scores['kid']:.4f}, recall {scores['recall']:.3f}" + _class_text(scores, with_recall=False)
+    return line
+
+
 def print_tables(results: list[dict]) -> None:
     for entry in by_collection(results).values():
         print("\n" + table(entry))

@@ -127,6 +127,18 @@ def make_judge(name: str, data: ImageSet, held_out_fraction: float, steps: int, 
                  class_judge, class_accuracy)
 
 
+def tracker_classifier(judge: Judge, steps: int, path: Path) -> Path:
+    """A classifier of the collection's classes for recipes that keep the best checkpoint (``--eval-every``),
+    trained ``steps`` on the training split only, as a user would train one on their labelled images with
+    `artgan classify train` and pass it as --eval-classifier; the file. Seed 1: not the class judge's twin."""
+    train = judge.train
+    cached_classifier(path, lambda: (
+        tracker := train_classifier(train.images, train.labels, train.class_names, steps=steps, seed=1,
+                                    source=train.source, progress=False),
+        accuracy(tracker, judge.held_out.images, judge.held_out.labels)))
+    return path
+
+
 def score_images(judge: Judge, images: torch.Tensor, labels: torch.Tensor | None = None) -> dict:
     """Overall figures of ``images`` against the held-out split; per class too when ``labels`` are given."""
     vectors = extract(judge.network, images).vectors

@@ -36,7 +36,8 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python benchmarks/x.py` finds its siblings
 
-from judge import COLLECTIONS, Collection, Judge, copies, load_collection, make_judge, reference_rows, score_images  # noqa: E402
+from judge import (COLLECTIONS, Collection, Judge, copies, load_collection, make_judge, reference_rows,  # noqa: E402
+                   score_images, tracker_classifier)
 from quality_report import budget_line, plot, print_tables  # noqa: E402
 
 from artgan.data import ImageSet, to_uint8  # noqa: E402
@@ -76,6 +77,14 @@ def parse_recipe(text: str) -> tuple[str, dict]:
             except ValueError:
                 pass
     return name, overrides
+
+
+def measured_in(overrides: dict, tracker: Path | None) -> dict:
+    """A recipe that keeps the best checkpoint (``train.eval_every``) measures in ``tracker`` (--tracker-steps),
+    unless it names its own ``train.eval_classifier``."""
+    if tracker is None or not overrides.get("train.eval_every") or overrides.get("train.eval_classifier"):
+        return overrides
+    return {**overrides, "train.eval_classifier": str(tracker)}
 
 
 def recipe_config(overrides: dict, collection: Collection, data: ImageSet, seed: int, cache_dir: str, threads: int = 1,
@@ -221,7 +230,12 @@ def run_collection(name: str, recipes: dict[str, dict], args, log, save) -> dict
               "features_trained_on": f"{judge.network.classifier.info.source} {judge.network.classifier.info.class_names}",
               "judge_held_out_accuracy": judge.feature_accuracy, "class_judge_accuracy": judge.class_accuracy, "references": reference_rows(judge, args.seed),
               "recipes": {}}
+    tracker = None
+    if args.tracker_steps and judge.train.labelled:
+        tracker = tracker_classifier(judge, args.tracker_steps, args.out / "judges" /
+                                     f"tracker-{name}-seed{args.seed}-{args.held_out:g}-{args.tracker_steps}steps.safetensors")
     for recipe, overrides in recipes.items():
+        overrides = measured_in(overrides, tracker)
         config = recipe_config(overrides, COLLECTIONS[name], data, args.seed, args.cache_dir, args.threads, max(args.budgets))
         if get_variant(config.model.name).conditional and not judge.train.labelled:
             log(f"  {recipe}: skipped (conditional, and {name} has no classes)")
@@ -247,6 +261,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny budgets and a short judge: checks the pipeline")
     parser.add_argument("--held-out", type=float, default=0.3, help="share of each collection held out for scoring")
     parser.add_argument("--judge-steps", type=int, default=400, help="training steps of the feature network")
+    parser.add_argument("--tracker-steps", type=int, default=0, metavar="N",
+                        help="recipes with train.eval_every measure in a classifier of the collection's classes trained "
+                             "N steps on the training split (as --eval-classifier), not in the run's own (0)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process (CPU minutes count all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--truncation", nargs="*", type=float, default=[], metavar="PSI",

@@ -28,3 +28,18 @@ def test_training_images_handed_back_count_as_copies_and_held_out_ones_do_not(di
     n = len(judge.held_out)
     assert judging.copies(judge, judge.train.images[:n], tmp_path / "copied.png")["copy_rate"] == 1.0
     assert judging.copies(judge, judge.held_out.images, tmp_path / "new.png")["copy_rate"] < 0.05
+
+
+def test_the_tracker_s_classifier_learns_the_classes_from_the_training_split_only(digits_judge, tmp_path):
+    from artgan.evaluation.domain_classifier import accuracy, load_classifier
+
+    judge, _ = digits_judge
+    path = judging.tracker_classifier(judge, 40, tmp_path / "tracker.safetensors")
+    tracker = load_classifier(path)
+    assert tracker.info.task == "classes" and tracker.info.class_names == judge.train.class_names
+    assert tracker.info.held_out_accuracy == accuracy(tracker, judge.held_out.images, judge.held_out.labels) > 0.5
+    # Not the class judge's twin: another seed, so its mistakes are not the judge's.
+    judge_weights = judge.class_judge.state_dict()
+    assert any(not torch.equal(weights, judge_weights[name]) for name, weights in tracker.state_dict().items())
+    before = path.stat().st_mtime_ns
+    assert judging.tracker_classifier(judge, 40, path) == path and path.stat().st_mtime_ns == before  # cached

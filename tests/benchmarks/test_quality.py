@@ -109,3 +109,12 @@ def test_a_recipe_that_keeps_the_best_checkpoint_is_scored_at_it_too(digits_judg
               "references": {}, "recipes": {"cdcgan": {"rows": rows}}}
     last = rows[-1]  # CPU minutes as spent: the last step can overrun the budget
     assert f"| cdcgan (best, step {best.step}) | {last['cpu_minutes']:.2f} | {last['steps']} |" in table(result)
+
+
+def test_recipes_that_keep_the_best_measure_in_the_tracker_unless_they_name_their_own(tmp_path):
+    tracker = tmp_path / "tracker.safetensors"
+    keeping = {"train.eval_every": 500}
+    assert quality.measured_in(keeping, tracker) == {"train.eval_every": 500, "train.eval_classifier": str(tracker)}
+    assert quality.measured_in({"train.ema": True}, tracker) == {"train.ema": True}
+    own = {"train.eval_every": 500, "train.eval_classifier": "mine.safetensors"}
+    assert quality.measured_in(own, tracker) == own and quality.measured_in(keeping, None) == keeping

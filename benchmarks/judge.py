@@ -85,12 +85,11 @@ class Judge:
     class_accuracy: float | None = None  # the class judge on the real held-out split: its ceiling
 
 
-def fitted_classifier(data: ImageSet, steps: int, seed: int) -> tuple[DomainClassifier, float]:
-    """A domain classifier trained on 70 % of ``data`` and its accuracy on the rest."""
-    train, test = split_real(data, 0.3, seed)
+def trained_classifier(train: ImageSet, held_out: ImageSet, steps: int, seed: int) -> tuple[DomainClassifier, float]:
+    """A domain classifier of ``train``'s classes (or of rotations, unlabelled) and its accuracy on ``held_out``."""
     classifier = train_classifier(train.images, train.labels if train.labelled else None, train.class_names,
-                                  steps=steps, seed=seed, source=data.source, progress=False)
-    return classifier, accuracy(classifier, test.images, test.labels)
+                                  steps=steps, seed=seed, source=train.source, progress=False)
+    return classifier, accuracy(classifier, held_out.images, held_out.labels)
 
 
 def cached_classifier(path: Path, train) -> tuple[DomainClassifier, float]:
@@ -111,15 +110,14 @@ def make_judge(name: str, data: ImageSet, held_out_fraction: float, steps: int, 
     tag = f"{name}-{collection.size}px-seed{seed}-{steps}steps-{held_out_fraction:g}"
     class_judge = class_accuracy = None
     if train.labelled:
-        class_judge, class_accuracy = cached_classifier(judges / f"classes-{tag}.safetensors", lambda: (
-            judge := train_classifier(train.images, train.labels, train.class_names, steps=steps, seed=seed,
-                                      source=data.source, progress=False),
-            accuracy(judge, held_out.images, held_out.labels)))
+        class_judge, class_accuracy = cached_classifier(judges / f"classes-{tag}.safetensors",
+                                                        lambda: trained_classifier(train, held_out, steps, seed))
     if collection.judge_source:
         other = load_images(DataConfig(source=collection.judge_source, size=collection.size,
                                        classes=collection.judge_classes, cache_dir=cache_dir), progress=False)
+        other_train, other_test = split_real(other, 0.3, seed)
         features, feature_accuracy = cached_classifier(judges / f"features-{tag}.safetensors",
-                                                       lambda: fitted_classifier(other, steps, seed))
+                                                       lambda: trained_classifier(other_train, other_test, steps, seed))
     else:
         features, feature_accuracy = class_judge, class_accuracy
     network = DomainFeatures(features)
@@ -131,11 +129,7 @@ def tracker_classifier(judge: Judge, steps: int, path: Path) -> Path:
     """A classifier of the collection's classes for recipes that keep the best checkpoint (``--eval-every``),
     trained ``steps`` on the training split only, as a user would train one on their labelled images with
     `artgan classify train` and pass it as --eval-classifier; the file. Seed 1: not the class judge's twin."""
-    train = judge.train
-    cached_classifier(path, lambda: (
-        tracker := train_classifier(train.images, train.labels, train.class_names, steps=steps, seed=1,
-                                    source=train.source, progress=False),
-        accuracy(tracker, judge.held_out.images, judge.held_out.labels)))
+    cached_classifier(path, lambda: trained_classifier(judge.train, judge.held_out, steps, seed=1))
     return path
 
 

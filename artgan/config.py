@@ -191,7 +191,7 @@ class TrainConfig:
     eval_min_recall: float = option(
         0.05, "--eval-every's best checkpoint is a state whose samples reach at least this share of the real images "
               "(recall_domain): a collapse scores 0, however low its KID", limit=within(0, 1, closed_high=True))
-    eval_n: int = option(500, "samples per KID/FID measurement during training (capped by the real reference half)",
+    eval_n: int = option(500, "samples per KID/FID measurement during training (capped by the real held-out half)",
                          limit=between(10, 50000, "FID's usual sample count is 50,000"))
     # A classifier of 50 unlabelled images tells rotations apart barely above chance, and its features
     # kept a run's worst state (docs/quality.md); one trained on labelled images of the medium does not.

@@ -4,10 +4,10 @@ model), and handed to whoever keeps the best checkpoint.
 
 Losses of a GAN say little about image quality; these curves do. KID ranks the checkpoints: it is
 unbiased in the number of samples (Binkowski et al. 2018), where FID's bias at a few hundred
-samples can outweigh the differences between two steps. The domain classifier and the
-real reference features are computed once, before the first step, on the same real split that
-`artgan evaluate` uses, and the classifier is saved in the run so evaluate (and a resumed run)
-measure in the very same feature space. ``--eval-classifier FILE`` names the classifier instead (one
+samples can outweigh the differences between two steps. The domain classifier is trained once,
+before the first step, on the half of the real split that `artgan evaluate` calls the reference
+half, and samples are measured against the other half, the images it never learnt. The classifier
+is saved in the run so evaluate (and a resumed run) measure in the very same feature space. ``--eval-classifier FILE`` names the classifier instead (one
 trained on labelled images of the medium knows it better than the run's own rotation task on a
 few dozen images); it is copied into the run in the same place, so it is then the run's own. The
 samples come from one fixed noise batch, so the curve moves because G changed, not because the
@@ -83,16 +83,19 @@ class FIDTracker:
                  classifier: DomainClassifier | None = None):
         self.every, self.latent_dim, self.device, self.sample_labels, self.log = every, latent_dim, device, sample_labels, log
         self.on_scores = on_scores
-        reference, held_out = split_real(data, seed=0)
+        trained_on, unseen = split_real(data, seed=0)
         if classifier is not None:  # becomes the run's own: what --resume and evaluate find
             save_classifier(classifier, evaluation_folder(run_path) / RUN_CLASSIFIER)
         else:
-            classifier = domain_classifier_for(Path(run_path), reference, held_out, steps=400, progress=progress)
+            classifier = domain_classifier_for(Path(run_path), trained_on, unseen, steps=400, progress=progress)
         warn_if_near_chance(classifier.info)
         self.network = DomainFeatures(classifier)
-        self.reference = extract(self.network, reference.images).vectors
-        self.reference_labels, self.class_names = (reference.labels, reference.class_names) if reference.labelled else (None, None)
-        self.n, self.seed = min(n, len(reference)), seed
+        # Samples are measured against the half the classifier did not learn (`artgan classify train` learns
+        # the same half as the run's own). In its own features the learnt half is far from every other image,
+        # real or not, and nearer to a blurred copy than to a sharp one: a reference that ranks blur first.
+        self.reference = extract(self.network, unseen.images).vectors
+        self.reference_labels, self.class_names = (unseen.labels, unseen.class_names) if unseen.labelled else (None, None)
+        self.n, self.seed = min(n, len(unseen)), seed
         self.noise: torch.Tensor | None = None
 
     @torch.no_grad()

@@ -268,3 +268,21 @@ def test_the_keeper_ranks_by_overall_kid_where_classes_were_too_small_to_score(t
     assert keeper(10, {"kid_domain": 0.4, CLASS_METRIC: 0.9, "recall_domain": 0.5})  # the class metric replaces it
     assert not keeper(15, {"kid_domain": 0.1, CLASS_METRIC: 1.2, "recall_domain": 0.5})
     assert read_best(run) == BestRecord(CLASS_METRIC, 0.9, 10)
+
+
+def test_samples_are_measured_against_the_half_the_classifier_did_not_learn(digits_run, tmp_path):
+    """In its own features a classifier's training images sit apart from every other image (on clip art a
+    blurred unseen drawing is nearer them than a sharp one): the tracker's reference is the other half."""
+    from artgan.evaluation.features import DomainFeatures, extract
+    from artgan.evaluation.split import split_real
+    from artgan.evaluation.tracking import FIDTracker
+
+    data = load_images(RunDir(digits_run).read_config().data, progress=False)
+    classifier = load_classifier(digits_run / "evaluation" / "classifier.safetensors")
+    tracker = FIDTracker(tmp_path / "run", data, 10, 10_000, 0, False, 16, torch.device("cpu"),
+                         lambda n, generator, device: torch.arange(n) % 10, None, classifier=classifier)
+    learnt, unseen = split_real(data, seed=0)
+    assert torch.allclose(tracker.reference, extract(DomainFeatures(classifier), unseen.images).vectors)
+    assert torch.equal(tracker.reference_labels, unseen.labels) and tracker.n == len(unseen)
+    # A generator that hands back the unseen half is that half: its class-by-class KID is ~0.
+    assert tracker.measure(RealDigits(unseen))["kid_class_domain"] < 0.05

@@ -28,6 +28,7 @@ import copy
 import json
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
 import torch
@@ -162,14 +163,44 @@ def best_keeping_tracker(trainer: Trainer):
     return quality_tracker(trainer.config, trainer.run, data, trainer, progress=False, classifier=named)
 
 
+class RecentStates:
+    """The sampling generator's weights every ``gap`` steps, the last ``keep`` of them: a budget's score of one
+    state is a draw from a trajectory whose KID moves several-fold within a few hundred steps (docs/quality.md),
+    so a recipe is also scored by the mean over its last states."""
+
+    def __init__(self, keep: int, gap: int):
+        self.gap, self.states = gap, deque(maxlen=keep)
+
+    def due(self, step: int) -> bool:
+        return bool(self.states.maxlen) and step % self.gap == 0
+
+    def add(self, step: int, G: nn.Module) -> None:
+        self.states.append((step, copy.deepcopy(G.state_dict())))
+
+    def scores(self, trainer: Trainer, judge: Judge, seed: int) -> dict | None:
+        if not self.states:
+            return None
+        G = copy.deepcopy(trainer.sampling_generator())
+        kids, recalls = [], []
+        for _, weights in self.states:
+            G.load_state_dict(weights)
+            scores = score_images(judge, *model_images(trainer, judge, seed, G))
+            kids.append(scores["kid"])
+            recalls.append(scores["recall"])
+        return {"steps": [step for step, _ in self.states], "kids": kids, "recalls": recalls,
+                "kid": sum(kids) / len(kids), "recall": sum(recalls) / len(recalls)}
+
+
 def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grids: Path, tag: str,
                       seed: int, log, rows: list | None = None, save=lambda: None,
-                      truncations: tuple[float, ...] = ()) -> list[dict]:
+                      truncations: tuple[float, ...] = (), recent: RecentStates | None = None) -> list[dict]:
     """Train until each budget of process CPU minutes is spent; score, save a grid and ``save()`` at each.
     Each of ``truncations`` also scores the same noise truncated (fidelity bought with variety). A recipe
     with ``train.eval_every`` measures as `artgan train` does, inside the budget (its classifier too), and
-    each budget also scores the best checkpoint kept so far: what generate and evaluate would sample."""
+    each budget also scores the best checkpoint kept so far: what generate and evaluate would sample.
+    ``recent`` states are kept outside the budget's CPU time and scored beside the last one."""
     rows, clock = ([] if rows is None else rows), trainer.clock
+    recent = recent or RecentStates(0, 1)
     clock.now = time.process_time  # the trainer's clock counts the budgets, so a recipe's --lr-decay spans them
     tracker = None
     for budget in sorted(budgets):
@@ -182,6 +213,10 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
             clock.up(trainer.step)  # the run's progress, for a schedule over its planned length
             if tracker is not None:
                 tracker(trainer.step, False, trainer.sampling_generator)
+            if recent.due(trainer.step):  # not counted: the benchmark's bookkeeping, not the recipe's
+                clock.pause()
+                recent.add(trainer.step, trainer.sampling_generator())
+                clock.start()
         clock.pause()  # scoring is not training
         images, labels = model_images(trainer, judge, seed)
         row = {"budget_minutes": budget, "cpu_minutes": clock.seconds() / 60, "steps": trainer.step,
@@ -191,6 +226,8 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
         best_G, best_step = best_generator(trainer)
         if best_G is not None:
             row["best_checkpoint"] = {"step": best_step, **score_images(judge, *model_images(trainer, judge, seed, best_G))}
+        if (states := recent.scores(trainer, judge, seed)) is not None:
+            row["recent_states"] = states
         row["truncated"] = {f"{psi:g}": score_images(judge, *model_images(trainer, judge, seed, truncation=psi))
                             for psi in truncations}
         grid = grids / f"{tag}-{budget:g}min.png"
@@ -247,7 +284,8 @@ def run_collection(name: str, recipes: dict[str, dict], args, log, save) -> dict
         trainer = Trainer(config, RunDir(run_path), train, progress=False)
         result["recipes"][recipe] = {"overrides": overrides, "rows": []}
         train_for_budgets(trainer, judge, args.budgets, args.out / "grids", f"{name}-{recipe}", args.seed, log,
-                          result["recipes"][recipe]["rows"], lambda: save(result), tuple(args.truncation))
+                          result["recipes"][recipe]["rows"], lambda: save(result), tuple(args.truncation),
+                          RecentStates(args.recent_states, args.recent_gap))
     return result
 
 
@@ -268,6 +306,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--truncation", nargs="*", type=float, default=[], metavar="PSI",
                         help="also score each budget's samples at these truncations (as generate --truncation)")
+    parser.add_argument("--recent-states", type=int, default=0, metavar="K",
+                        help="also score the last K states of each budget, --recent-gap steps apart, and their mean")
+    parser.add_argument("--recent-gap", type=int, default=250, metavar="STEPS", help="steps between those states")
     parser.add_argument("--out", type=Path, default=Path("runs/quality"))
     parser.add_argument("--cache-dir", default="", help="prepared-data cache (default: artgan's)")
     parser.add_argument("--report-only", action="store_true", help="only merge --out's results-*.json into tables and the plot")

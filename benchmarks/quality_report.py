@@ -51,6 +51,10 @@ def table(entry: dict) -> str:
             if "best_checkpoint" in row:  # --eval-every's kept state: what generate would sample
                 kept = row["best_checkpoint"]
                 lines.append(f"| {recipe} (best, step {kept['step']}) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(kept)} |")
+            if "recent_states" in row:  # --recent-states: the mean over the last states, not one draw
+                recent = row["recent_states"]
+                lines.append(f"| {recipe} (mean of {len(recent['steps'])} states, steps {recent['steps'][0]}-"
+                             f"{recent['steps'][-1]}) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(recent)} |")
             for psi, scores in row.get("truncated", {}).items():  # the same samples' noise, truncated
                 lines.append(f"| {recipe} (ψ {psi}) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(scores)} |")
     return "\n".join(lines)
@@ -74,6 +78,10 @@ def budget_line(tag: str, row: dict) -> str:
     if "best_checkpoint" in row:
         kept = row["best_checkpoint"]
         line += f"; best checkpoint (step {kept['step']}): KID {kept['kid']:.4f}, recall {kept['recall']:.3f}" + _class_text(kept)
+    if "recent_states" in row:
+        recent = row["recent_states"]
+        line += (f"; last {len(recent['steps'])} states: KID " + ", ".join(f"{kid:.4f}" for kid in recent["kids"]) +
+                 f" (mean {recent['kid']:.4f})")
     for psi, scores in row["truncated"].items():
         line += f"; psi {psi}: KID {scores['kid']:.4f}, recall {scores['recall']:.3f}" + _class_text(scores, with_recall=False)
     return line

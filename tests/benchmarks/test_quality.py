@@ -118,3 +118,27 @@ def test_recipes_that_keep_the_best_measure_in_the_tracker_unless_they_name_thei
     assert quality.measured_in({"train.ema": True}, tracker) == {"train.ema": True}
     own = {"train.eval_every": 500, "train.eval_classifier": "mine.safetensors"}
     assert quality.measured_in(own, tracker) == own and quality.measured_in(keeping, None) == keeping
+
+
+def test_the_last_states_of_a_budget_are_scored_one_by_one_and_on_average(digits_judge, tmp_path):
+    judge, cache = digits_judge
+    config = quality.recipe_config({"model.g_width": 8, "model.d_width": 8, "train.batch": 16},
+                                   COLLECTIONS["digits"], judge.train, 0, cache)
+    trainer = Trainer(config, RunDir(tmp_path / "run"), judge.train, progress=False)
+    recent = quality.RecentStates(3, 4)
+    row = quality.train_for_budgets(trainer, judge, [0.01], tmp_path, "digits-dcgan", 0, lambda line: None,
+                                    recent=recent)[0]
+    states = row["recent_states"]
+    last = trainer.step - trainer.step % 4
+    assert states["steps"] == [last - 8, last - 4, last]  # every 4th step, the last 3 of them
+    assert states["kid"] == pytest.approx(sum(states["kids"]) / 3) and len(set(states["kids"])) == 3
+    if last == trainer.step:  # the newest state kept is the one the budget ended on
+        assert states["kids"][-1] == pytest.approx(row["kid"])
+    G = trainer.sampling_generator()
+    G.load_state_dict(recent.states[0][1])
+    assert score_images(judge, *quality.model_images(trainer, judge, 0, G))["kid"] == pytest.approx(states["kids"][0])
+    result = {"collection": "digits", "train_images": len(judge.train), "held_out_images": len(judge.held_out),
+              "features": judge.network.name, "judge_held_out_accuracy": judge.feature_accuracy,
+              "references": {}, "recipes": {"dcgan": {"rows": [row]}}}
+    assert f"| dcgan (mean of 3 states, steps {last - 8}-{last}) |" in table(result)
+    assert "last 3 states: KID" in quality.budget_line("digits-dcgan", row)

@@ -104,22 +104,6 @@ def recipe_config(overrides: dict, collection: Collection, data: ImageSet, seed:
     return resolve_config(nested)
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 @torch.no_grad()
 def model_images(trainer: Trainer, judge: Judge, seed: int, G=None,
                  truncation: float = 1.0) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -141,6 +125,11 @@ def model_images(trainer: Trainer, judge: Judge, seed: int, G=None,
     return images, labels
 
 
+def generator_with(trainer: Trainer, weights: dict) -> nn.Module:
+    """A copy of the run's generator holding ``weights`` (another state of it), the run's own left as it is."""
+    G = copy.deepcopy(trainer.G)
+    G.load_state_dict(weights)
+    return G
 
 
 def best_generator(trainer: Trainer) -> tuple[nn.Module | None, int | None]:
@@ -149,9 +138,7 @@ def best_generator(trainer: Trainer) -> tuple[nn.Module | None, int | None]:
     if read_best(trainer.run) is None:
         return None, None
     weights, step = read_generator(best_path(trainer.run))
-    G = copy.deepcopy(trainer.G)
-    G.load_state_dict(weights)
-    return G, step
+    return generator_with(trainer, weights), step
 
 
 def best_keeping_tracker(trainer: Trainer):
@@ -180,11 +167,9 @@ class RecentStates:
     def scores(self, trainer: Trainer, judge: Judge, seed: int) -> dict | None:
         if not self.states:
             return None
-        G = copy.deepcopy(trainer.sampling_generator())
         kids, recalls = [], []
         for _, weights in self.states:
-            G.load_state_dict(weights)
-            scores = score_images(judge, *model_images(trainer, judge, seed, G))
+            scores = score_images(judge, *model_images(trainer, judge, seed, generator_with(trainer, weights)))
             kids.append(scores["kid"])
             recalls.append(scores["recall"])
         return {"steps": [step for step, _ in self.states], "kids": kids, "recalls": recalls,
@@ -267,12 +252,12 @@ def run_collection(name: str, recipes: dict[str, dict], args, log, save) -> dict
               "features_trained_on": f"{judge.network.classifier.info.source} {judge.network.classifier.info.class_names}",
               "judge_held_out_accuracy": judge.feature_accuracy, "class_judge_accuracy": judge.class_accuracy, "references": reference_rows(judge, args.seed),
               "recipes": {}}
-    tracker = None
+    tracker_file = None
     if args.tracker_steps and judge.train.labelled:
-        tracker = tracker_classifier(judge, args.tracker_steps, args.out / "judges" /
-                                     f"tracker-{name}-seed{args.seed}-{args.held_out:g}-{args.tracker_steps}steps.safetensors")
+        tracker_file = tracker_classifier(judge, args.tracker_steps, args.out / "judges" /
+                                          f"tracker-{name}-seed{args.seed}-{args.held_out:g}-{args.tracker_steps}steps.safetensors")
     for recipe, overrides in recipes.items():
-        overrides = measured_in(overrides, tracker)
+        overrides = measured_in(overrides, tracker_file)
         config = recipe_config(overrides, COLLECTIONS[name], data, args.seed, args.cache_dir, args.threads, max(args.budgets))
         if get_variant(config.model.name).conditional and not judge.train.labelled:
             log(f"  {recipe}: skipped (conditional, and {name} has no classes)")

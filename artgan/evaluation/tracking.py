@@ -7,11 +7,11 @@ unbiased in the number of samples (Binkowski et al. 2018), where FID's bias at a
 samples can outweigh the differences between two steps. The domain classifier is trained once,
 before the first step, on the half of the real split that `artgan evaluate` calls the reference
 half, and samples are measured against the other half, the images it never learnt. The classifier
-is saved in the run so evaluate (and a resumed run) measure in the very same feature space. ``--eval-classifier FILE`` names the classifier instead (one
-trained on labelled images of the medium knows it better than the run's own rotation task on a
-few dozen images); it is copied into the run in the same place, so it is then the run's own. The
-samples come from one fixed noise batch, so the curve moves because G changed, not because the
-noise did.
+is saved in the run so evaluate (and a resumed run) measure in the very same feature space.
+``--eval-classifier FILE`` names the classifier instead (one trained on labelled images of the
+medium knows it better than the run's own rotation task on a few dozen images); it is copied into
+the run in the same place, so it is then the run's own. The samples come from one fixed noise
+batch, so the curve moves because G changed, not because the noise did.
 
 A conditional model is also measured class by class: ``kid_class_domain`` is the mean over classes of
 the KID between the samples drawn for a class and the real images of that class (the intra-class FID

@@ -153,7 +153,8 @@ def best_keeping_tracker(trainer: Trainer):
 class RecentStates:
     """The sampling generator's weights every ``gap`` steps, the last ``keep`` of them: a budget's score of one
     state is a draw from a trajectory whose KID moves several-fold within a few hundred steps (docs/quality.md),
-    so a recipe is also scored by the mean over its last states."""
+    so a recipe is also scored by the mean over its last states. An EMA run's raw G is kept beside its average:
+    the raw G follows the recipe without EMA, so one run scores both on the same trajectory."""
 
     def __init__(self, keep: int, gap: int):
         self.gap, self.states = gap, deque(maxlen=keep)
@@ -161,18 +162,23 @@ class RecentStates:
     def due(self, step: int) -> bool:
         return bool(self.states.maxlen) and step % self.gap == 0
 
-    def add(self, step: int, G: nn.Module) -> None:
-        self.states.append((step, copy.deepcopy(G.state_dict())))
+    def add(self, step: int, trainer: Trainer) -> None:
+        sampled = trainer.sampling_generator()
+        raw = None if sampled is trainer.G else copy.deepcopy(trainer.G.state_dict())
+        self.states.append((step, copy.deepcopy(sampled.state_dict()), raw))
 
-    def scores(self, trainer: Trainer, judge: Judge, seed: int) -> dict | None:
-        if not self.states:
+    def scores(self, trainer: Trainer, judge: Judge, seed: int, raw: bool = False) -> dict | None:
+        """The kept states' KIDs and recalls and their means; ``raw``: an EMA run's raw G at the same steps."""
+        kept = [(step, raw_weights if raw else weights) for step, weights, raw_weights in self.states]
+        kept = [(step, weights) for step, weights in kept if weights is not None]
+        if not kept:
             return None
         kids, recalls = [], []
-        for _, weights in self.states:
+        for _, weights in kept:
             scores = score_images(judge, *model_images(trainer, judge, seed, generator_with(trainer, weights)))
             kids.append(scores["kid"])
             recalls.append(scores["recall"])
-        return {"steps": [step for step, _ in self.states], "kids": kids, "recalls": recalls,
+        return {"steps": [step for step, _ in kept], "kids": kids, "recalls": recalls,
                 "kid": sum(kids) / len(kids), "recall": sum(recalls) / len(recalls)}
 
 
@@ -200,7 +206,7 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
                 tracker(trainer.step, False, trainer.sampling_generator)
             if recent.due(trainer.step):  # not counted: the benchmark's bookkeeping, not the recipe's
                 clock.pause()
-                recent.add(trainer.step, trainer.sampling_generator())
+                recent.add(trainer.step, trainer)
                 clock.start()
         clock.pause()  # scoring is not training
         images, labels = model_images(trainer, judge, seed)
@@ -213,6 +219,8 @@ def train_for_budgets(trainer: Trainer, judge: Judge, budgets: list[float], grid
             row["best_checkpoint"] = {"step": best_step, **score_images(judge, *model_images(trainer, judge, seed, best_G))}
         if (states := recent.scores(trainer, judge, seed)) is not None:
             row["recent_states"] = states
+        if (states := recent.scores(trainer, judge, seed, raw=True)) is not None:
+            row["raw_generator"]["recent_states"] = states
         row["truncated"] = {f"{psi:g}": score_images(judge, *model_images(trainer, judge, seed, truncation=psi))
                             for psi in truncations}
         grid = grids / f"{tag}-{budget:g}min.png"

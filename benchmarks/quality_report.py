@@ -48,16 +48,24 @@ def table(entry: dict) -> str:
             lines.append(f"| {recipe} | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(row)} |")
             if "raw_generator" in row:  # an EMA recipe's live weights at the same point
                 lines.append(f"| {recipe} (raw G) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(row['raw_generator'])} |")
+                lines += _recent_states_line(recipe, row, row["raw_generator"], "raw G, ")
             if "best_checkpoint" in row:  # --eval-every's kept state: what generate would sample
                 kept = row["best_checkpoint"]
                 lines.append(f"| {recipe} (best, step {kept['step']}) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(kept)} |")
-            if "recent_states" in row:  # --recent-states: the mean over the last states, not one draw
-                recent = row["recent_states"]
-                lines.append(f"| {recipe} (mean of {len(recent['steps'])} states, steps {recent['steps'][0]}-"
-                             f"{recent['steps'][-1]}) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(recent)} |")
+            lines += _recent_states_line(recipe, row, row)
             for psi, scores in row.get("truncated", {}).items():  # the same samples' noise, truncated
                 lines.append(f"| {recipe} (ψ {psi}) | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(scores)} |")
     return "\n".join(lines)
+
+
+def _recent_states_line(recipe: str, row: dict, scored: dict, which: str = "") -> list[str]:
+    """--recent-states' row: the mean over a budget's last states, not one draw (none without the option).
+    ``which`` names the weights scored, "raw G, " for an EMA run's live G."""
+    if "recent_states" not in scored:
+        return []
+    recent = scored["recent_states"]
+    label = f"{recipe} ({which}mean of {len(recent['steps'])} states, steps {recent['steps'][0]}-{recent['steps'][-1]})"
+    return [f"| {label} | {row['cpu_minutes']:.2f} | {row['steps']} | {_cells(recent)} |"]
 
 
 def _class_text(scores: dict, with_recall: bool = True) -> str:
@@ -73,7 +81,9 @@ def budget_line(tag: str, row: dict) -> str:
     line = (f"  {tag} {row['budget_minutes']:g} CPU-min: step {row['steps']}, KID {row['kid']:.4f}, "
             f"recall {row['recall']:.3f}, coverage {row['coverage']:.3f}")
     if "raw_generator" in row:
-        line += f" (raw G: KID {row['raw_generator']['kid']:.4f}, recall {row['raw_generator']['recall']:.3f})"
+        raw = row["raw_generator"]
+        line += f" (raw G: KID {raw['kid']:.4f}, recall {raw['recall']:.3f}"
+        line += f"; mean of its last states {raw['recent_states']['kid']:.4f})" if "recent_states" in raw else ")"
     line += _class_text(row)
     if "best_checkpoint" in row:
         kept = row["best_checkpoint"]

@@ -142,3 +142,23 @@ def test_the_last_states_of_a_budget_are_scored_one_by_one_and_on_average(digits
               "references": {}, "recipes": {"dcgan": {"rows": [row]}}}
     assert f"| dcgan (mean of 3 states, steps {last - 8}-{last}) |" in table(result)
     assert "last 3 states: KID" in quality.budget_line("digits-dcgan", row)
+
+
+def test_an_ema_runs_raw_generator_is_scored_over_the_same_states(digits_judge, tmp_path):
+    judge, cache = digits_judge
+    config = quality.recipe_config({"model.g_width": 8, "model.d_width": 8, "train.batch": 16, "train.ema": True,
+                                    "train.ema_decay": 0.5}, COLLECTIONS["digits"], judge.train, 0, cache)
+    trainer = Trainer(config, RunDir(tmp_path / "run"), judge.train, progress=False)
+    recent = quality.RecentStates(2, 4)
+    row = quality.train_for_budgets(trainer, judge, [0.01], tmp_path, "digits-dcgan", 0, lambda line: None,
+                                    recent=recent)[0]
+    averaged, raw = row["recent_states"], row["raw_generator"]["recent_states"]
+    assert raw["steps"] == averaged["steps"] and raw["kids"] != averaged["kids"]
+    G = quality.generator_with(trainer, recent.states[-1][2])
+    assert score_images(judge, *quality.model_images(trainer, judge, 0, G))["kid"] == pytest.approx(raw["kids"][-1])
+    result = {"collection": "digits", "train_images": len(judge.train), "held_out_images": len(judge.held_out),
+              "features": judge.network.name, "judge_held_out_accuracy": judge.feature_accuracy,
+              "references": {}, "recipes": {"dcgan-ema": {"rows": [row]}}}
+    steps = f"steps {raw['steps'][0]}-{raw['steps'][-1]}"
+    assert f"| dcgan-ema (raw G, mean of 2 states, {steps}) |" in table(result)
+    assert "mean of its last states" in quality.budget_line("digits-dcgan-ema", row)

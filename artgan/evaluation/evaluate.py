@@ -5,7 +5,8 @@ Rows of the result, all measured against the same real reference images:
   floor: average image    n copies of the reference set's mean image (the first report's baseline)
   floor: noise            n images of uniform noise
   ceiling: real held-out  n real images the reference does not contain
-A model's figure means something only between its floor and its ceiling.
+A model's figure means something only between its floor and its ceiling. In domain features the
+reference and the ceiling are two quarters of the data its classifier did not learn (``evaluation_split``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from artgan.evaluation.domain_classifier import (DomainClassifier, accuracy, loa
 from artgan.evaluation.features import DomainFeatures, FeatureNetwork, Features, InceptionFeatures, extract
 from artgan.evaluation.memorisation import MemorisationCheck, memorisation_check
 from artgan.evaluation.metrics import fid, inception_score
-from artgan.evaluation.split import split_real
+from artgan.evaluation.split import RealSplit, evaluation_split
 from artgan.evaluation.variety import class_variety, set_scores
 from artgan.generation import LoadedGenerator, load_generator
 from artgan.runs.run_dir import RunDir
@@ -41,14 +42,21 @@ RUN_CLASSIFIER = "classifier.safetensors"  # in RUN/evaluation: the classifier o
 class EvaluationSetup:
     """Everything the metrics need, loaded once: the model, the real split and the feature network."""
     model: LoadedGenerator
-    reference: ImageSet
-    held_out: ImageSet
+    split: RealSplit
     network: FeatureNetwork
     reference_features: Features
     classifier: DomainClassifier | None = None
     classifier_steps: int = 400
     samples: torch.Tensor | None = None  # the model row's images, kept for the report's figures
     memorisation: MemorisationCheck | None = None
+
+    @property
+    def reference(self) -> ImageSet:
+        return self.split.reference
+
+    @property
+    def held_out(self) -> ImageSet:
+        return self.split.held_out
 
 
 def run_data(model: LoadedGenerator, source: str | None = None, progress: bool = False) -> ImageSet:
@@ -79,17 +87,17 @@ def cached_classifier_name(run_path: Path, source: str) -> str:
     return "classifier-" + re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")[-40:] + ".safetensors"
 
 
-def domain_classifier_for(run_path: Path, reference: ImageSet, held_out: ImageSet, steps: int,
+def domain_classifier_for(run_path: Path, learnt: ImageSet, held_out: ImageSet, steps: int,
                           progress: bool, path: str | Path | None = None, out: str | Path | None = None):
     """The given classifier, or a cached one (in ``out``, then the run's own), or a new one trained on
-    the reference half and cached in ``out`` (``cached_classifier_name``)."""
-    name = cached_classifier_name(run_path, reference.source)
+    ``learnt`` (``split_real``'s first half), scored on ``held_out`` and cached in ``out`` (``cached_classifier_name``)."""
+    name = cached_classifier_name(run_path, learnt.source)
     places = [evaluation_folder(run_path, out) / name, evaluation_folder(run_path) / name]
     cached = Path(path) if path else next((p for p in places if p.is_file()), places[0])
     if path or cached.is_file():  # a classifier the user names must exist; the run's own is trained once
-        return load_fitting_classifier(cached, reference.channels, reference.size)
-    classifier = train_classifier(reference.images, reference.labels if reference.labelled else None,
-                                  reference.class_names, steps=steps, source=reference.source, progress=progress)
+        return load_fitting_classifier(cached, learnt.channels, learnt.size)
+    classifier = train_classifier(learnt.images, learnt.labels if learnt.labelled else None,
+                                  learnt.class_names, steps=steps, source=learnt.source, progress=progress)
     classifier.info.held_out_accuracy = accuracy(classifier, held_out.images, held_out.labels)
     save_classifier(classifier, cached)
     return classifier
@@ -101,15 +109,15 @@ def prepare(run_path: str | Path, features: str = "domain", source: str | None =
             checkpoint: str | int | None = None) -> EvaluationSetup:
     """``checkpoint``: best, last or a step (``artgan.runs.best``); None: the best when the run kept one."""
     model = load_generator(run_path, device=device, checkpoint=checkpoint)
-    reference, held_out = split_real(run_data(model, source, progress), seed=seed)
     if features not in ("domain", "inception"):
         raise ArtganError(f"--features must be domain or inception, got {features!r}")
+    split = evaluation_split(run_data(model, source, progress), seed=seed, learnt_features=features == "domain")
     domain = None
-    if features == "domain" or (model.conditional and reference.labelled):  # GAN-train/test need it too
-        domain = domain_classifier_for(Path(run_path), reference, held_out, classifier_steps, progress, classifier, out)
+    if features == "domain" or (model.conditional and split.learnt.labelled):  # GAN-train/test need it too
+        domain = domain_classifier_for(Path(run_path), split.learnt, split.unseen, classifier_steps, progress, classifier, out)
     network = DomainFeatures(domain) if features == "domain" else InceptionFeatures(inception_weights, device)
-    reference_features = extract(network, reference.images, progress=progress, desc="real features")
-    return EvaluationSetup(model, reference, held_out, network, reference_features, domain, classifier_steps)
+    reference_features = extract(network, split.reference.images, progress=progress, desc="real features")
+    return EvaluationSetup(model, split, network, reference_features, domain, classifier_steps)
 
 
 def score(reference: Features, candidate: Features, kid_subsets: int = 100) -> dict[str, float]:
@@ -160,15 +168,18 @@ def evaluate(run_path: str | Path, features: str = "domain", n: int = 1000, seed
     setup = setup or prepare(run_path, features, seed=seed, progress=progress, out=out, **prepare_options)
     n = min(n, len(setup.held_out))
     if n < 10:
-        raise ArtganError(f"only {n} held-out real images to compare against; evaluation needs a data set of 20 or more images")
+        raise ArtganError(f"only {n} held-out real images to compare against; evaluation needs a data set of 40 or more "
+                          f"images (20 or more with --features inception, whose network has not learnt any of them)")
     rows, features = {}, {}
     candidates = candidate_images(setup, n, seed)
     for name, images in candidates.items():
         features[name] = extract(setup.network, images, progress=progress, desc=name)
         rows[name] = score(setup.reference_features, features[name])
     setup.samples = candidates[MODEL]
+    known = setup.split.known
+    known_features = setup.reference_features if known is setup.reference else extract(setup.network, known.images)
     setup.memorisation = memorisation_check(candidates[MODEL], features[MODEL], features[CEILING],
-                                            setup.reference.images, setup.reference_features)
+                                            known.images, known_features)
     result = {
         "run": str(run_path),
         "step": setup.model.step,

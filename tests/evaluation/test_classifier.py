@@ -74,9 +74,11 @@ def test_per_class_scores_find_the_classes_a_generator_gets_wrong(digits_setup):
     faithful = per_class_scores(replace(digits_setup, model=StandInGenerator(digits_setup.held_out)), 30)
     collapsed = per_class_scores(replace(digits_setup, model=StandInGenerator(digits_setup.held_out, False)), 30)
     assert set(faithful) == set(digits_setup.held_out.class_names)
-    for name in faithful:  # other real held-out digits of the right class: near their own ceiling
-        assert faithful[name]["fid"] < 1.5 * faithful[name]["fid_ceiling"]
+    for name in faithful:  # other real held-out digits of the right class: near their own ceiling, whose FID
+        assert faithful[name]["fid"] < 2 * faithful[name]["fid_ceiling"]  # on 30 images moves up to 2x by class
         assert faithful[name]["precision"] > 0.5
+    mean = lambda key: sum(row[key] for row in faithful.values()) / len(faithful)  # noqa: E731
+    assert mean("fid") < 1.2 * mean("fid_ceiling")
     # Drawing a 0 for every class is fine for class 0 only.
     assert collapsed["0"]["fid"] == pytest.approx(faithful["0"]["fid"], rel=0.01)
     assert all(collapsed[name]["fid"] > 5 * faithful[name]["fid"] for name in faithful if name != "0")

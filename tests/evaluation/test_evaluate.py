@@ -85,3 +85,11 @@ def test_a_full_disk_while_writing_metrics_keeps_the_previous_scores(result, dig
     with pytest.raises(DiskFullError):
         evaluate(digits_run, n=50, setup=digits_setup)
     assert metrics.read_bytes() == before and not list(metrics.parent.glob(".*.tmp"))
+
+
+def test_domain_features_measure_against_real_images_their_classifier_did_not_learn(result, digits_setup):
+    split = digits_setup.split
+    assert len(split.reference) + len(split.held_out) == len(split.unseen)  # the two quarters it never learnt
+    assert result["reference_images"] == len(split.reference) < len(split.learnt)
+    assert len(split.known) == len(split.learnt) + len(split.reference)  # copies of either half are found
+    assert digits_setup.classifier.info.held_out_accuracy > 0.9

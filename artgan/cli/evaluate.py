@@ -21,7 +21,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--features", choices=("domain", "inception"), default="domain",
                         help="feature space: 'domain' = a small classifier trained on the run's own data (offline); "
                              "'inception' = the standard Inception-v3 of published FID/IS figures")
-    parser.add_argument("--n", type=int, default=1000, help="samples per row (capped by the held-out real images)")
+    parser.add_argument("--n", type=int, default=1000, help="samples per row (capped by the held-out real images: a quarter of the "
+                                                                "data set in domain features, half in inception)")
     parser.add_argument("--data", metavar="SOURCE", help="real images to compare with (default: the run's own data set)")
     parser.add_argument("--classifier", metavar="FILE",
                         help="domain classifier from `artgan classify train` (default: RUN/evaluation/classifier.safetensors, trained if missing)")

@@ -5,8 +5,8 @@ model), and handed to whoever keeps the best checkpoint.
 Losses of a GAN say little about image quality; these curves do. KID ranks the checkpoints: it is
 unbiased in the number of samples (Binkowski et al. 2018), where FID's bias at a few hundred
 samples can outweigh the differences between two steps. The domain classifier is trained once,
-before the first step, on the half of the real split that `artgan evaluate` calls the reference
-half, and samples are measured against the other half, the images it never learnt. The classifier
+before the first step, on the half of the real split that `artgan evaluate`'s classifier learns too,
+and samples are measured against the other half, the images it never learnt. The classifier
 is saved in the run so evaluate (and a resumed run) measure in the very same feature space.
 ``--eval-classifier FILE`` names the classifier instead (one trained on labelled images of the
 medium knows it better than the run's own rotation task on a few dozen images); it is copied into

@@ -165,6 +165,9 @@ class TrainConfig:
     mirror: bool = option(False, "x-flip each real image with probability 1/2, which doubles a small data set")
     r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (Mescheder et al. 2018)",
                        limit=at_least(0))
+    r1_every: int = option(1, "apply R1 on every Nth iteration only, weighted by N (StyleGAN2's lazy regularisation): "
+                              "a penalised D step costs about twice a plain one, so 16 makes R1 nearly free",
+                           limit=at_least(1))
     mode_seeking: float = option(0.0, "weight of the mode-seeking term (Mao et al. 2019, MSGAN): G is rewarded when "
                                       "different noise gives different images of one class; against one image per class",
                                   limit=at_least(0))

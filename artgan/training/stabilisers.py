@@ -188,12 +188,31 @@ class ExperienceReplay(Stabiliser):
 
 
 class R1(Stabiliser):
-    """--r1 GAMMA: gamma / 2 * E||grad D(x)||^2 at real images (Mescheder, Geiger & Nowozin 2018)."""
+    """--r1 GAMMA: gamma / 2 * E||grad D(x)||^2 at real images (Mescheder, Geiger & Nowozin 2018).
+
+    With ``--r1-every N`` only every Nth iteration pays for the second backward pass, and its term
+    weighs N times as much, so the penalty per iteration is the same on average (Karras et al. 2020,
+    StyleGAN2). The iteration number decides, so a resumed run penalises the same steps.
+    """
 
     enabled = staticmethod(lambda t: t.r1 > 0)
 
+    def __init__(self, run):
+        super().__init__(run)
+        self.due = True
+        self.last = torch.zeros((), device=self.device)
+
+    def before_iteration(self, step, progress):
+        self.due = step % self.t.r1_every == 0
+
     def penalties(self, D, real, labels):
-        return {"r1_penalty": self.t.r1 / 2 * r1_penalty(D, real, labels)}
+        if not self.due:
+            return {}
+        self.last = self.t.r1 / 2 * r1_penalty(D, real, labels)
+        return {"r1_penalty": self.t.r1_every * self.last}
+
+    def after_discriminator_step(self, stats):
+        return {"r1_penalty": self.last.detach()}  # the last one measured, on lazy steps too, unweighted
 
 
 class ModeSeeking(Stabiliser):

@@ -85,6 +85,21 @@ def test_r1_adds_gamma_over_two_times_the_gradient_norm(tmp_path):
     assert "r1_penalty" in trainer.discriminator_step()
 
 
+def test_lazy_r1_penalises_every_nth_iteration_n_times_as_hard(tmp_path):
+    trainer = trainer_for(tmp_path, r1=10.0, r1_every=4)
+    real = torch.rand(8, 1, 16, 16) * 2 - 1
+    full = 5.0 * r1_penalty(trainer.D, real, None).item()
+    for step in range(8):
+        trainer.stabilisers.before_iteration(step, step / 8)
+        terms = trainer.stabilisers.penalties(trainer.D, real, None)
+        if step % 4:
+            assert terms == {}  # no second backward pass on these iterations
+        else:
+            assert terms["r1_penalty"].item() == pytest.approx(4 * full, rel=1e-5)
+    logged = trainer.stabilisers.after_discriminator_step({})["r1_penalty"]
+    assert logged.item() == pytest.approx(full, rel=1e-5)  # the metric stays gamma/2 E||grad||^2, unweighted
+
+
 def test_mode_seeking_punishes_one_image_per_class_and_only_compares_pairs_of_one_class(tmp_path):
     trainer = trainer_for(tmp_path, model={"name": "cdcgan"}, mode_seeking=2.0)
     z, labels = torch.randn(8, 16), torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
@@ -146,7 +161,7 @@ def test_ema_changes_only_which_weights_are_sampled(tmp_path):
 
 def test_everything_on_resumes_exactly(tmp_path):
     tricks = dict(ema=True, replay=0.5, replay_size=40, lr_step=3, diffaug=True, instance_noise=0.2,
-                  r1=1.0, label_smoothing=0.2, label_flip=0.1, mode_seeking=1.0)
+                  r1=1.0, r1_every=3, label_smoothing=0.2, label_flip=0.1, mode_seeking=1.0)
 
     overrides = tiny_overrides(tmp_path, steps=8, **tricks)
     overrides["model"]["name"] = "acgan"

@@ -55,6 +55,7 @@ from artgan.visual.grid import make_grid, upscale  # noqa: E402
 # `artgan train --model NAME` with no other option is the recipe NAME.
 RECIPES: dict[str, dict] = {
     "dcgan": {},
+    "dcgan-old": {"train.lr_d": 2e-4, "train.ema": False},  # the default of the tables before 2026-12-07
     "cdcgan": {"model.name": "cdcgan"},
     "acgan": {"model.name": "acgan"},
 }

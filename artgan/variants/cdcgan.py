@@ -40,7 +40,7 @@ class CDCGAN(DCGAN):
     paper = "Mirza & Osindero 2014, Conditional GANs (+ Miyato & Koyama 2018 projection D with --projection)"
     conditional = True
     model_config = CDCGANConfig
-    defaults = {**DCGAN.defaults, "model": {"g_label": "concat"}}
+    defaults = {**DCGAN.smoothed, "model": {"g_label": "concat"}}
 
     def build_generator(self):
         m = self.config.model

@@ -25,6 +25,7 @@ class MLPGAN(DCGAN):
     name = "mlp"
     paper = "Goodfellow et al. 2014, Generative Adversarial Nets (fully-connected networks)"
     model_config = MLPConfig
+    defaults = DCGAN.smoothed
 
     def build_generator(self):
         m = self.config.model

@@ -208,11 +208,12 @@ class R1(Stabiliser):
     def penalties(self, D, real, labels):
         if not self.due:
             return {}
-        self.last = self.t.r1 / 2 * r1_penalty(D, real, labels)
-        return {"r1_penalty": self.t.r1_every * self.last}
+        term = self.t.r1 / 2 * r1_penalty(D, real, labels)
+        self.last = term.detach()
+        return {"r1_penalty": self.t.r1_every * term}
 
     def after_discriminator_step(self, stats):
-        return {"r1_penalty": self.last.detach()}  # the last one measured, on lazy steps too, unweighted
+        return {"r1_penalty": self.last}  # the last one measured, on lazy steps too, unweighted
 
 
 class ModeSeeking(Stabiliser):

@@ -124,19 +124,30 @@ class TwoHeadDiscriminator(nn.Module):
     auxiliary classifier (Odena et al. 2017) and CAN's style classifier (Elgammal et al. 2017).
 
     ``D(x)`` is the real/fake logit like any other D (so penalties and augmentations need not know);
-    ``D(x, with_classes=True)`` also returns the class logits from the same forward pass.
+    ``D(x, with_classes=True)`` also returns the class logits from the same forward pass. With
+    ``twin=True`` it has a second class head, TAC-GAN's (Gong et al. 2019): ``D(x, with_twin=True)``
+    returns its logits too, as a third output.
     """
 
     def __init__(self, channels: int, num_classes: int, size: int, width: int = 64, extra_layers: int = 0,
-                 norm: str = "batch"):
+                 norm: str = "batch", twin: bool = False):
         super().__init__()
         self.trunk = DCGANDiscriminator(channels, size, width, extra_layers, norm=norm)
         self.class_head = nn.Linear(self.trunk.feature_dim, num_classes)
         init_dcgan_weights(self.class_head)
+        self.twin_head = nn.Linear(self.trunk.feature_dim, num_classes) if twin else None
+        if self.twin_head is not None:
+            init_dcgan_weights(self.twin_head)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, with_classes: bool = False):
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, with_classes: bool = False,
+                with_twin: bool = False):
         features = self.trunk.features(x)
         logits = self.trunk.head(features).flatten()
-        if not with_classes:
+        if not (with_classes or with_twin):
             return logits
-        return logits, self.class_head(features.flatten(1))
+        flat = features.flatten(1)
+        if not with_twin:
+            return logits, self.class_head(flat)
+        if self.twin_head is None:
+            raise ValueError("this discriminator was built without a twin class head")
+        return logits, self.class_head(flat), self.twin_head(flat)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+
 from artgan.config import ModelConfig
 from artgan.models.conditional import OneHotGenerator, TwoHeadDiscriminator
 from artgan.options import at_least, option
@@ -33,6 +35,11 @@ class ACGANConfig(ClassHeadConfig):
     d_class_fakes: bool = option(False, "D's class head also learns the labels of G's images, as in the paper "
                                         "(off: it learns real images' labels only, so G's class loss asks for what "
                                         "real images of the class look like)")
+    # why: G's class loss alone rewards the images D's class head is surest of, so each class shrinks
+    # towards its easiest stereotype; a second head that learns which class G was asked for, subtracted
+    # from G's loss, cancels that pull and leaves G matching each class's real images (Gong et al. 2019).
+    twin: bool = option(False, "TAC-GAN: a twin class head on D learns the labels of G's images, and G's class "
+                               "loss subtracts it, so G keeps each class as varied as its real images")
 
 
 @register_variant
@@ -55,22 +62,38 @@ class ACGAN(Variant):
 
     def build_discriminator(self):
         m = self.config.model
-        return TwoHeadDiscriminator(self.channels, self.num_classes, self.size, m.d_width, m.extra_layers, norm=m.d_norm)
+        return TwoHeadDiscriminator(self.channels, self.num_classes, self.size, m.d_width, m.extra_layers,
+                                    norm=m.d_norm, twin=m.twin)
+
+    def judged(self, D, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """D's real/fake logits, class logits and twin-head logits (None without --twin), in one pass."""
+        if self.config.model.twin:
+            return D(images, with_twin=True)
+        return (*D(images, with_classes=True), None)
 
     def discriminator_loss(self, D, real, real_labels, fake, fake_labels) -> LossOutput:
+        m = self.config.model
         real_logits, real_classes = D(real, with_classes=True)
-        fake_logits, fake_classes = D(fake, with_classes=True)
+        fake_logits, fake_classes, fake_twin = self.judged(D, fake)
         adversarial = bce_discriminator_loss(real_logits, fake_logits, *self.targets(len(real_logits), real.device))
         classification = auxiliary_classifier_loss(real_classes, real_labels)
-        if self.config.model.d_class_fakes:
+        if m.d_class_fakes:
             classification = classification + auxiliary_classifier_loss(fake_classes, fake_labels)
-        loss = adversarial + self.config.model.class_weight * classification
+        stats = {}
+        if m.twin:
+            twin = auxiliary_classifier_loss(fake_twin, fake_labels)
+            classification = classification + twin
+            stats["loss_d_twin"] = twin.detach()
+        loss = adversarial + m.class_weight * classification
         accuracy = (real_classes.argmax(1) == real_labels).float().mean()
         return loss, {"loss_d": loss.detach(), "loss_d_class": classification.detach(), "d_class_accuracy": accuracy,
-                      **logit_stats(real_logits, fake_logits)}
+                      **stats, **logit_stats(real_logits, fake_logits)}
 
     def generator_loss(self, D, fake, fake_labels) -> LossOutput:
-        fake_logits, fake_classes = D(fake, with_classes=True)
+        m = self.config.model
+        fake_logits, fake_classes, fake_twin = self.judged(D, fake)
         classification = auxiliary_classifier_loss(fake_classes, fake_labels)
-        loss = non_saturating_generator_loss(fake_logits) + self.config.model.class_weight * classification
+        if m.twin:  # minus what the twin head, which knows G's own images, can tell of their class
+            classification = classification - auxiliary_classifier_loss(fake_twin, fake_labels)
+        loss = non_saturating_generator_loss(fake_logits) + m.class_weight * classification
         return loss, {"loss_g": loss.detach(), "loss_g_class": classification.detach(), "d_fake_g": mean_sigmoid(fake_logits)}

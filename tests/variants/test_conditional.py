@@ -42,6 +42,33 @@ def test_two_head_discriminator_returns_class_logits_only_when_asked():
     assert logits.shape == (2,) and classes.shape == (2, 5)
 
 
+def test_two_head_discriminator_has_a_twin_class_head_only_when_built_with_one():
+    x = torch.randn(2, 3, 16, 16)
+    logits, classes, twin = TwoHeadDiscriminator(channels=3, num_classes=5, size=16, width=8, twin=True)(x, with_twin=True)
+    assert logits.shape == (2,) and classes.shape == twin.shape == (2, 5) and not torch.allclose(classes, twin)
+    with pytest.raises(ValueError, match="twin"):
+        TwoHeadDiscriminator(channels=3, num_classes=5, size=16, width=8)(x, with_twin=True)
+
+
+def test_tac_gan_twin_head_learns_gs_labels_and_g_subtracts_what_it_can_tell(tmp_path):
+    # why: G's class loss alone pulls each class towards the image D's class head is surest of (Gong et al. 2019)
+    overrides = tiny_overrides(tmp_path, steps=2)
+    overrides["model"] |= {"name": "acgan", "twin": True, "class_weight": 2.0}
+    trainer, data = prepare_run(resolve_config(overrides), tmp_path / "r", False, progress=False)
+    variant, D = trainer.variant, trainer.D
+    fake, labels = torch.rand(8, 1, 16, 16) * 2 - 1, torch.arange(8) % data.num_classes
+    logits, classes, twin = D(fake, with_twin=True)
+    nll = torch.nn.functional.cross_entropy
+    expected_g = torch.nn.functional.softplus(-logits).mean() + 2.0 * (nll(classes, labels) - nll(twin, labels))
+    assert torch.allclose(variant.generator_loss(D, fake, labels)[0], expected_g, atol=1e-5)
+
+    D.zero_grad()
+    loss, stats = variant.discriminator_loss(D, fake.flip(0), labels, fake, labels)
+    loss.backward()
+    assert torch.allclose(stats["loss_d_twin"], nll(twin, labels).detach(), atol=1e-5)
+    assert D.twin_head.weight.grad.abs().sum() > 0  # the twin head learns in D's step
+
+
 def labelled_config(tmp_path, name, folder=None, **model):
     overrides = tiny_overrides(tmp_path, steps=2)
     overrides["model"] |= {"name": name, **model}

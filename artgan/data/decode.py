@@ -96,7 +96,6 @@ def decoded(items: Iterable[RawItem], size: int, channels: int, fit: str, worker
     # modules (spawned ones import torch again, seconds each); they run only PIL and numpy, never torch.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     pool = multiprocessing.get_context(method).Pool(workers)
-    finished = False
     try:
         pending: deque = deque()
         sent = 0
@@ -106,17 +105,16 @@ def decoded(items: Iterable[RawItem], size: int, channels: int, fit: str, worker
                 pending.append((chunk, pool.apply_async(decode_chunk, task)))
                 sent += len(chunk)
             if not pending:
-                finished = True
-                return
+                break
             chunk, result = pending.popleft()
             yield from zip(chunk, result.get())
-    finally:
+    except BaseException:  # the caller stopped early (GeneratorExit) or a worker's error came through
+        pool.terminate()
+        raise
+    else:
         # why: terminate() (what `with Pool` does) kills idle workers and then joins the pool's task
         # thread, which stalled for minutes once in the test suite; a pool whose work is all read
-        # closes instead, so each worker takes its sentinel and exits. terminate() is for a caller
-        # that stops early or an error.
-        if finished:
-            pool.close()
-        else:
-            pool.terminate()
+        # closes instead, so each worker takes its sentinel and exits.
+        pool.close()
+    finally:
         pool.join()

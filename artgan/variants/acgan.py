@@ -14,7 +14,7 @@ import torch
 
 from artgan.config import ModelConfig
 from artgan.models.conditional import OneHotGenerator, TwoHeadDiscriminator
-from artgan.options import Limit, at_least, option
+from artgan.options import at_least, option
 from artgan.variants.base import LossOutput, Variant, logit_stats, mean_sigmoid
 from artgan.variants.losses import auxiliary_classifier_loss, bce_discriminator_loss, non_saturating_generator_loss
 from artgan.variants.registry import register_variant
@@ -40,12 +40,6 @@ class ACGANConfig(ClassHeadConfig):
     # from G's loss, cancels that pull and leaves G matching each class's real images (Gong et al. 2019).
     twin: bool = option(False, "TAC-GAN: a twin class head on D learns the labels of G's images, and G's class "
                                "loss subtracts it, so G keeps each class as varied as its real images")
-    # why: past the point where D's class head is sure of a sample, G's class loss only pays it for an
-    # even easier image; a hinge stops that pull where a collection's classes are easy to tell apart
-    # (digits) and leaves it whole where they are not (clip art), where class accuracy is short.
-    class_enough: float = option(1.0, "G's class loss leaves out the samples D's class head already gives their "
-                                      "class with at least this probability (1: none, the paper's loss)",
-                                 limit=Limit(lambda v: 0 < v <= 1, "in (0, 1]"))
 
 
 @register_variant
@@ -98,12 +92,8 @@ class ACGAN(Variant):
     def generator_loss(self, D, fake, fake_labels) -> LossOutput:
         m = self.config.model
         fake_logits, fake_classes, fake_twin = self.judged(D, fake)
-        classification = auxiliary_classifier_loss(fake_classes, fake_labels, m.class_enough)
+        classification = auxiliary_classifier_loss(fake_classes, fake_labels)
         if m.twin:  # minus what the twin head, which knows G's own images, can tell of their class
             classification = classification - auxiliary_classifier_loss(fake_twin, fake_labels)
         loss = non_saturating_generator_loss(fake_logits) + m.class_weight * classification
-        stats = {"loss_g": loss.detach(), "loss_g_class": classification.detach(), "d_fake_g": mean_sigmoid(fake_logits)}
-        if m.class_enough < 1:  # how much of G's batch the hinge leaves out
-            chance = fake_classes.detach().float().softmax(1).gather(1, fake_labels[:, None])
-            stats["g_class_enough"] = (chance >= m.class_enough).float().mean()
-        return loss, stats
+        return loss, {"loss_g": loss.detach(), "loss_g_class": classification.detach(), "d_fake_g": mean_sigmoid(fake_logits)}

@@ -6,8 +6,6 @@ autocast: a log-sigmoid of a half-precision logit loses the small gradients GANs
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -91,17 +89,9 @@ def r1_penalty(D, real: torch.Tensor, labels: torch.Tensor | None) -> torch.Tens
     return input_gradient_norms(D(real, labels), real).pow(2).mean()
 
 
-def auxiliary_classifier_loss(class_logits: torch.Tensor, labels: torch.Tensor, enough: float = 1.0) -> torch.Tensor:
-    """-log P(C = c | x), the class head's NLL that AC-GAN adds to both players (Odena et al. 2017).
-
-    With ``enough`` below 1, a hinge: max(0, -log P(c | x) + log(enough)) per sample, averaged over the
-    batch, so a sample the head already gives its class with probability ``enough`` adds nothing
-    (ReACGAN's margin that leaves easy positives out, Kang et al. 2021).
-    """
-    if enough >= 1.0:
-        return F.cross_entropy(class_logits.float(), labels)
-    nll = F.cross_entropy(class_logits.float(), labels, reduction="none")
-    return F.relu(nll + math.log(enough)).mean()
+def auxiliary_classifier_loss(class_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """-log P(C = c | x), the class head's NLL that AC-GAN adds to both players (Odena et al. 2017)."""
+    return F.cross_entropy(class_logits.float(), labels)
 
 
 def style_ambiguity_loss(style_logits: torch.Tensor, form: str = "uniform") -> torch.Tensor:

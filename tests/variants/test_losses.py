@@ -76,14 +76,6 @@ def test_auxiliary_classifier_loss_is_the_class_nll():
     assert losses.auxiliary_classifier_loss(logits, torch.tensor([0, 0])).item() == pytest.approx(expected, rel=1e-6)
 
 
-def test_auxiliary_classifier_hinge_leaves_out_samples_the_head_is_sure_enough_of():
-    logits = torch.tensor([[0.0, 0.0], [log(3.0), 0.0]], requires_grad=True)  # P(class 0) = 0.5, 0.75
-    loss = losses.auxiliary_classifier_loss(logits, torch.tensor([0, 0]), enough=0.6)
-    assert loss.item() == pytest.approx((-log(0.5) + log(0.6)) / 2, rel=1e-6)  # the 0.75 sample adds nothing
-    loss.backward()
-    assert logits.grad[0].abs().sum() > 0 and logits.grad[1].abs().sum() == 0
-
-
 def test_style_ambiguity_uniform_form():
     logits = torch.tensor([[0.0, log(3.0)]])  # posterior (0.25, 0.75)
     assert losses.style_ambiguity_loss(logits, "uniform").item() == pytest.approx(-(log(0.25) + log(0.75)) / 2, rel=1e-6)

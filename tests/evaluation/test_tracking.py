@@ -26,8 +26,10 @@ def tracked_run(tmp_path_factory, digits_setup, digits_run):
     """120 steps with --eval-every 40 and a checkpoint at every measurement."""
     root = tmp_path_factory.mktemp("tracked")
     # The session's classifier, as --eval-classifier: faster than the tracker training its own.
+    # No collapse floor: 120 tiny steps reach a recall of 0.04-0.1 depending on the CPU's arithmetic, around
+    # the default floor, and the floor has tests of its own (tests/training/test_best.py).
     overrides = tiny_overrides(root, steps=120, batch=32, eval_every=40, eval_n=100, lr_g=5e-4, lr_d=5e-4,
-                               sample_every=120, checkpoint_every=40, keep_checkpoints=5, log_every=20,
+                               sample_every=120, checkpoint_every=40, keep_checkpoints=5, log_every=20, eval_min_recall=0.0,
                                eval_classifier=str(digits_run / "evaluation" / "classifier.safetensors"))
     overrides["model"].update({"g_width": 16, "d_width": 16})
     return train(build_config(overrides), out=root / "run", progress=False), overrides
@@ -66,7 +68,7 @@ def test_recall_is_logged_and_tells_a_collapse_from_the_trained_generator(tracke
             return trained(z[:1]).expand(len(z), -1, -1, -1)
 
     assert tracker.measure(OneImage())["recall_domain"] == 0.0
-    assert tracker.measure(trained)["recall_domain"] > run.read_config().train.eval_min_recall
+    assert tracker.measure(trained)["recall_domain"] > 0.0
 
 
 def test_the_state_at_the_lowest_kid_is_kept_as_the_best(tracked_run):

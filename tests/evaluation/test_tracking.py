@@ -23,13 +23,12 @@ from tests.conftest import tiny_overrides
 
 @pytest.fixture(scope="module")
 def tracked_run(tmp_path_factory, digits_setup, digits_run):
-    """120 steps with --eval-every 40 and a checkpoint at every measurement."""
+    """300 steps with --eval-every 100 and a checkpoint at every measurement: the first state is still
+    under the default collapse floor (recall 0.00-0.03), the later ones well over it (0.13-0.56)."""
     root = tmp_path_factory.mktemp("tracked")
     # The session's classifier, as --eval-classifier: faster than the tracker training its own.
-    # No collapse floor: 120 tiny steps reach a recall of 0.04-0.1 depending on the CPU's arithmetic, around
-    # the default floor, and the floor has tests of its own (tests/training/test_best.py).
-    overrides = tiny_overrides(root, steps=120, batch=32, eval_every=40, eval_n=100, lr_g=5e-4, lr_d=5e-4,
-                               sample_every=120, checkpoint_every=40, keep_checkpoints=5, log_every=20, eval_min_recall=0.0,
+    overrides = tiny_overrides(root, steps=300, batch=32, eval_every=100, eval_n=100, lr_g=5e-4, lr_d=5e-4,
+                               sample_every=300, checkpoint_every=100, keep_checkpoints=5, log_every=50,
                                eval_classifier=str(digits_run / "evaluation" / "classifier.safetensors"))
     overrides["model"].update({"g_width": 16, "d_width": 16})
     return train(build_config(overrides), out=root / "run", progress=False), overrides
@@ -39,11 +38,11 @@ def test_eval_every_logs_fid_and_kid_that_fall_as_the_generator_learns(tracked_r
     run, _ = tracked_run
     for name in ("fid_domain", "kid_domain"):
         steps, values = read_metrics(run.path)[name]
-        assert steps == [40, 80, 120]
+        assert steps == [100, 200, 300]
         assert values[-1] < values[0]  # quality improves with training
     assert all(v > 0 for v in read_metrics(run.path)["fid_domain"][1])
     assert load_classifier(run.path / "evaluation" / "classifier.safetensors").info.num_classes == 10
-    assert len(read_metrics(run.path)["loss_d"][0]) == 6  # the losses are still logged every 20 steps
+    assert len(read_metrics(run.path)["loss_d"][0]) == 6  # the losses are still logged every 50 steps
     board = EventAccumulator(str(run.path / "tensorboard"))  # the quality curves in TensorBoard too
     board.Reload()
     for name in ("fid_domain", "kid_domain"):
@@ -57,9 +56,9 @@ def test_recall_is_logged_and_tells_a_collapse_from_the_trained_generator(tracke
 
     run, _ = tracked_run
     steps, recall = read_metrics(run.path)["recall_domain"]
-    assert steps == [40, 80, 120] and all(0 <= r <= 1 for r in recall)
+    assert steps == [100, 200, 300] and all(0 <= r <= 1 for r in recall)
     data = load_images(run.read_config().data, progress=False)
-    tracker = FIDTracker(run.path, data, 40, 100, 0, False, 16, torch.device("cpu"), lambda *args: None, None,
+    tracker = FIDTracker(run.path, data, 100, 100, 0, False, 16, torch.device("cpu"), lambda *args: None, None,
                          classifier=load_classifier(run.path / "evaluation" / "classifier.safetensors"))
     trained = load_generator(run.path, checkpoint="last").generator
 
@@ -68,7 +67,7 @@ def test_recall_is_logged_and_tells_a_collapse_from_the_trained_generator(tracke
             return trained(z[:1]).expand(len(z), -1, -1, -1)
 
     assert tracker.measure(OneImage())["recall_domain"] == 0.0
-    assert tracker.measure(trained)["recall_domain"] > 0.0
+    assert tracker.measure(trained)["recall_domain"] > run.read_config().train.eval_min_recall
 
 
 def test_the_state_at_the_lowest_kid_is_kept_as_the_best(tracked_run):
@@ -91,9 +90,9 @@ def test_a_resumed_run_keeps_a_better_best_and_goes_on_measuring(tracked_run, tm
     unbeatable = BestRecord("kid_domain", -1.0, read_best(copy).step)  # no later state can score lower
     write_best(copy, unbeatable)
     kept = best_path(copy).read_bytes()
-    overrides["train"]["steps"] = 160
+    overrides["train"]["steps"] = 400
     train(build_config(overrides), out=copy.path, resume=True, progress=False)
-    assert read_metrics(copy.path)["kid_domain"][0] == [40, 80, 120, 160]
+    assert read_metrics(copy.path)["kid_domain"][0] == [100, 200, 300, 400]
     assert read_best(copy) == unbeatable and best_path(copy).read_bytes() == kept
 
 
@@ -105,7 +104,7 @@ def test_eval_every_is_off_by_default(tmp_path):
 def test_evaluate_scores_the_best_checkpoint_unless_told_otherwise(tracked_run, tmp_path, capsys):
     run, _ = tracked_run
     best = read_best(run)
-    for choice, name, step in (([], "best.safetensors", best.step), (["--checkpoint", "last"], "step_00000120.safetensors", 120)):
+    for choice, name, step in (([], "best.safetensors", best.step), (["--checkpoint", "last"], "step_00000300.safetensors", 300)):
         out = tmp_path / name
         assert main(["evaluate", str(run.path), "--n", "20", "--no-report", "--quiet", "--out", str(out), *choice]) == 0
         result = json.loads((out / "metrics.json").read_text())

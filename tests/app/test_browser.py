@@ -268,6 +268,9 @@ def test_find_an_uploaded_image_in_the_model(server, browser, downloads, tmp_pat
     browser.get(f"{server}/find")
     WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type='file']"))
     browser.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(artwork))
+    # The button shows once the upload has reached the app; a slider moved before that reruns the page
+    # with no upload, and on a busy machine the upload's own rerun could then be lost.
+    wait_text(browser, "Find it in the model", action="Find: the upload reaches the app")
     slider_to_start(browser, "Optimization steps")  # 20 steps: the page, not the search, is under test
     click(browser, "Find it in the model")
     wait_text(browser, "Pixel distance (RMSE)", 240, action="Find: 20 steps to the result")

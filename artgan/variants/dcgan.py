@@ -15,8 +15,8 @@ class DCGAN(Variant):
     paper = "Radford et al. 2016, Unsupervised Representation Learning with Deep Convolutional GANs"
     # One-sided label smoothing (Salimans et al. 2016): with DiffAugment, what keeps D from winning
     # within a few hundred steps on builtin:art. --label-smoothing 0 for the paper's hard targets.
-    # cdcgan and mlp, which reuse DCGAN's losses, take this but not the recipe below: it was
-    # measured on dcgan alone.
+    # mlp, which reuses DCGAN's losses, takes this but not the recipe below: it was measured on
+    # dcgan and cdcgan only.
     smoothed = {"train": {"label_smoothing": 0.2}}
     # D learning twice as fast as G (two time-scale update rule, Heusel et al. 2017) and a short EMA
     # of G (about 200 steps): on real clip art, the mean KID of three runs at 15 CPU-minutes fell from

@@ -87,9 +87,9 @@ def test_labelled_variants_refuse_an_unlabelled_folder(tmp_path):
             prepare_run(labelled_config(tmp_path, name, tmp_path / "flat"), tmp_path / name, False, progress=False)
 
 
-def test_projection_option_swaps_the_discriminator(tmp_path):
-    trainer, _ = prepare_run(labelled_config(tmp_path, "cdcgan", projection=True), tmp_path / "r", False, progress=False)
-    assert isinstance(trainer.D, ProjectionDiscriminator)
+def test_no_projection_gives_the_reports_label_map_discriminator(tmp_path):
+    trainer, _ = prepare_run(labelled_config(tmp_path, "cdcgan", projection=False), tmp_path / "r", False, progress=False)
+    assert isinstance(trainer.D, LabelMapDiscriminator)
     assert trainer.discriminator_step()["loss_d"].isfinite()
 
 
@@ -99,6 +99,7 @@ def test_cdcgan_joins_the_label_to_z_by_default_and_runs_saved_without_the_choic
     overrides["model"] |= {"name": "cdcgan"}
     trainer, _ = prepare_run(resolve_config(overrides), tmp_path / "default", False, progress=False)
     assert isinstance(trainer.G, OneHotGenerator) and trainer.config.train.label_smoothing == 0.2  # dcgan's default kept
+    assert isinstance(trainer.D, ProjectionDiscriminator)
     assert trainer.train_step()["loss_g"].isfinite()
     overrides["model"] |= {"g_label": "maps"}
     report = train(resolve_config(overrides), out=tmp_path / "report", progress=False)

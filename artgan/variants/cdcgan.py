@@ -47,7 +47,7 @@ class CDCGANConfig(ModelConfig):
 @register_variant
 class CDCGAN(DCGAN):
     name = "cdcgan"
-    paper = "Mirza & Osindero 2014, Conditional GANs (+ Miyato & Koyama 2018 projection D with --projection)"
+    paper = "Mirza & Osindero 2014, Conditional GANs, with Miyato & Koyama 2018's projection D"
     conditional = True
     model_config = CDCGANConfig
     defaults = {**DCGAN.defaults, "model": {"g_label": "concat", "projection": True}}

@@ -9,9 +9,9 @@ D by projection, with dcgan's recipe (D at twice G's rate, EMA 0.995). why: on r
 report's label-map D never drew a subject: a dotted lattice of colour blobs whose KID rose from 1.9
 at 10 CPU-minutes to 30 at 35 (the average image scores 3.6, noise 5.1); label planes joined to the
 image's channels did no better. The projection D drew recognisable clip art in every run (KID
-0.07-0.58 at 20 CPU-minutes over three seeds, 0.54 at 35, recall 0.74-0.92). Its cost is on digits, whose variety
-it reaches later: within-class recall 0.44-0.56 at 5 CPU-minutes against 0.69, 0.52-0.57 at 10
-(docs/quality.md).
+0.07-0.58 at 20 CPU-minutes over three seeds, 0.54 at 35, recall 0.74-0.92). Its cost is on
+digits, whose variety it reaches later: within-class recall 0.44-0.56 at 5 CPU-minutes against
+0.69, 0.52-0.57 at 10 (docs/quality.md).
 
 G takes the one-hot label joined to z before its first layer (``--g-label concat``). why: the
 report's G (``--g-label maps``), which gives z and the label first layers of their own, drew one

@@ -34,7 +34,8 @@ from artgan.variants.registry import register_variant
 
 @dataclass
 class CDCGANConfig(ModelConfig):
-    # False here so that runs saved before projection became the default rebuild the D they trained.
+    # False here, as for g_label below: a config.yaml without the key (saved before the option existed)
+    # rebuilds the label-map D it trained; new runs get CDCGAN.defaults' projection.
     projection: bool = option(False, "projection discriminator (Miyato & Koyama); --no-projection: the second "
                                      "report's label maps (docs/quality.md)")
     # "maps" here so that runs saved before the option existed rebuild the G they trained; new runs

@@ -103,20 +103,32 @@ class LabelMapDiscriminator(nn.Module):
 
 class ProjectionDiscriminator(nn.Module):
     """D(x, y) = psi(phi(x)) + <embed(y), sum-pooled phi(x)> (Miyato & Koyama 2018, cGANs with Projection
-    Discriminator): the label enters as an inner product with the features instead of as input planes."""
+    Discriminator): the label enters as an inner product with the features instead of as input planes.
+
+    With ``class_head=True`` it also has AC-GAN's K-way class head on the same features (the "PD + AC"
+    discriminator of Kang et al. 2021, ReACGAN): ``D(x, y, with_classes=True)`` returns its logits too.
+    """
 
     def __init__(self, channels: int, num_classes: int, size: int, width: int = 64, extra_layers: int = 0,
-                 norm: str = "batch"):
+                 norm: str = "batch", class_head: bool = False):
         super().__init__()
         self.trunk = DCGANDiscriminator(channels, size, width, extra_layers, norm=norm)
         feature_channels = self.trunk.head.in_channels
         self.embed = nn.Embedding(num_classes, feature_channels)
         nn.init.normal_(self.embed.weight, 0.0, 0.02)
+        self.class_head = nn.Linear(self.trunk.feature_dim, num_classes) if class_head else None
+        if self.class_head is not None:
+            init_dcgan_weights(self.class_head)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, labels: torch.Tensor, with_classes: bool = False):
         features = self.trunk.features(x)
         projection = (self.embed(labels).to(features.dtype) * features.sum((2, 3))).sum(1)
-        return self.trunk.head(features).flatten() + projection
+        logits = self.trunk.head(features).flatten() + projection
+        if not with_classes:
+            return logits
+        if self.class_head is None:
+            raise ValueError("this discriminator was built without a class head")
+        return logits, self.class_head(features.flatten(1))
 
 
 class TwoHeadDiscriminator(nn.Module):

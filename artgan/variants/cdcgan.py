@@ -26,9 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from artgan.config import ModelConfig
+from artgan.errors import ArtganError
 from artgan.models.conditional import LabelMapDiscriminator, LabelMapGenerator, OneHotGenerator, ProjectionDiscriminator
-from artgan.options import option
+from artgan.options import at_least, option
+from artgan.variants.base import LossOutput, logit_stats, mean_sigmoid
 from artgan.variants.dcgan import DCGAN
+from artgan.variants.losses import auxiliary_classifier_loss, bce_discriminator_loss, non_saturating_generator_loss
 from artgan.variants.registry import register_variant
 
 
@@ -43,6 +46,9 @@ class CDCGANConfig(ModelConfig):
     g_label: str = option("maps", "how G takes the class: concat = one-hot joined to z before the first layer, "
                                   "maps = a first layer of its own beside z's, as the second report built it (draws "
                                   "one image per class: docs/quality.md)", choices=("concat", "maps"))
+    class_head: float = option(0.0, "weight of a class head on the projection D (Kang et al. 2021's PD + AC): D "
+                                    "learns real images' classes, G's loss asks its images to show theirs; 0: none",
+                               limit=at_least(0))
 
 
 @register_variant
@@ -60,5 +66,33 @@ class CDCGAN(DCGAN):
 
     def build_discriminator(self):
         m = self.config.model
-        network = ProjectionDiscriminator if m.projection else LabelMapDiscriminator
-        return network(self.channels, self.num_classes, self.size, m.d_width, m.extra_layers, norm=m.d_norm)
+        if not m.projection:
+            if m.class_head:
+                raise ArtganError("--class-head puts a class head on the projection discriminator; drop "
+                                  "--no-projection, or use --model acgan")
+            return LabelMapDiscriminator(self.channels, self.num_classes, self.size, m.d_width, m.extra_layers,
+                                         norm=m.d_norm)
+        return ProjectionDiscriminator(self.channels, self.num_classes, self.size, m.d_width, m.extra_layers,
+                                       norm=m.d_norm, class_head=m.class_head > 0)
+
+    def discriminator_loss(self, D, real, real_labels, fake, fake_labels) -> LossOutput:
+        weight = self.config.model.class_head
+        if not weight:
+            return super().discriminator_loss(D, real, real_labels, fake, fake_labels)
+        real_logits, real_classes = D(real, real_labels, with_classes=True)
+        fake_logits = D(fake, fake_labels)
+        adversarial = bce_discriminator_loss(real_logits, fake_logits, *self.targets(len(real_logits), real.device))
+        classification = auxiliary_classifier_loss(real_classes, real_labels)
+        loss = adversarial + weight * classification
+        accuracy = (real_classes.argmax(1) == real_labels).float().mean()
+        return loss, {"loss_d": loss.detach(), "loss_d_class": classification.detach(), "d_class_accuracy": accuracy,
+                      **logit_stats(real_logits, fake_logits)}
+
+    def generator_loss(self, D, fake, fake_labels) -> LossOutput:
+        weight = self.config.model.class_head
+        if not weight:
+            return super().generator_loss(D, fake, fake_labels)
+        fake_logits, fake_classes = D(fake, fake_labels, with_classes=True)
+        classification = auxiliary_classifier_loss(fake_classes, fake_labels)
+        loss = non_saturating_generator_loss(fake_logits) + weight * classification
+        return loss, {"loss_g": loss.detach(), "loss_g_class": classification.detach(), "d_fake_g": mean_sigmoid(fake_logits)}

@@ -69,6 +69,47 @@ def test_tac_gan_twin_head_learns_gs_labels_and_g_subtracts_what_it_can_tell(tmp
     assert D.twin_head.weight.grad.abs().sum() > 0  # the twin head learns in D's step
 
 
+def test_projection_discriminator_has_a_class_head_only_when_built_with_one():
+    x, labels = torch.randn(2, 3, 16, 16), torch.tensor([0, 4])
+    D = ProjectionDiscriminator(channels=3, num_classes=5, size=16, width=8, class_head=True)
+    logits, classes = D(x, labels, with_classes=True)
+    assert torch.equal(logits, D(x, labels)) and classes.shape == (2, 5)
+    with pytest.raises(ValueError, match="class head"):
+        ProjectionDiscriminator(channels=3, num_classes=5, size=16, width=8)(x, labels, with_classes=True)
+
+
+def test_cdcgan_class_head_learns_real_labels_and_g_asks_it_for_its_own(tmp_path):
+    # why: the projection D alone drew clip art of any class for the label asked (docs/quality.md)
+    overrides = tiny_overrides(tmp_path, steps=2)
+    overrides["model"] |= {"name": "cdcgan", "class_head": 2.0}
+    trainer, data = prepare_run(resolve_config(overrides), tmp_path / "r", False, progress=False)
+    variant, D = trainer.variant, trainer.D.eval()
+    real, fake = torch.rand(8, 1, 16, 16) * 2 - 1, torch.rand(8, 1, 16, 16) * 2 - 1
+    labels = torch.arange(8) % data.num_classes
+    logits, classes = D(fake, labels, with_classes=True)
+    nll = torch.nn.functional.cross_entropy
+    expected_g = torch.nn.functional.softplus(-logits).mean() + 2.0 * nll(classes, labels)
+    assert torch.allclose(variant.generator_loss(D, fake, labels)[0], expected_g, atol=1e-5)
+
+    def class_loss(real_labels, fake_labels):
+        return variant.discriminator_loss(D, real, real_labels, fake, fake_labels)[1]["loss_d_class"]
+
+    relabelled = (labels + 1) % data.num_classes
+    assert torch.allclose(class_loss(labels, labels), class_loss(labels, relabelled))  # fakes' labels: not learnt
+    assert not torch.allclose(class_loss(labels, labels), class_loss(relabelled, labels))
+    D.zero_grad()
+    variant.discriminator_loss(D, real, labels, fake, labels)[0].backward()
+    assert D.class_head.weight.grad.abs().sum() > 0
+
+
+def test_cdcgan_has_no_class_head_by_default_and_refuses_one_without_projection(tmp_path):
+    trainer, _ = prepare_run(labelled_config(tmp_path, "cdcgan", projection=True), tmp_path / "r", False, progress=False)
+    assert trainer.D.class_head is None and "loss_d_class" not in trainer.discriminator_step()
+    with pytest.raises(ArtganError, match="--class-head .* projection"):
+        prepare_run(labelled_config(tmp_path, "cdcgan", projection=False, class_head=1.0), tmp_path / "m", False,
+                    progress=False)
+
+
 def labelled_config(tmp_path, name, folder=None, **model):
     overrides = tiny_overrides(tmp_path, steps=2)
     overrides["model"] |= {"name": name, **model}

@@ -33,8 +33,8 @@ def test_the_default_recipe_is_dcgan_with_a_faster_d_and_a_short_ema_and_cdcgan_
     mlp = resolve_config({"model": {"name": "mlp"}}).train
     assert (mlp.lr_d, mlp.ema, mlp.label_smoothing) == (2e-4, False, 0.2)
     cdcgan = resolve_config({"model": {"name": "cdcgan"}})  # measured with the recipe and a projection D
-    assert (cdcgan.train.lr_d, cdcgan.train.ema_decay, cdcgan.train.label_smoothing, cdcgan.model.projection) == \
-        (4e-4, 0.995, 0.2, True)
+    assert (cdcgan.train.lr_d, cdcgan.train.ema_decay, cdcgan.train.label_smoothing, cdcgan.model.projection,
+            cdcgan.model.class_head) == (4e-4, 0.995, 0.2, True, 1.0)
 
 
 @pytest.mark.parametrize("folder", ["new", "empty"])

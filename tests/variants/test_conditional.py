@@ -102,12 +102,24 @@ def test_cdcgan_class_head_learns_real_labels_and_g_asks_it_for_its_own(tmp_path
     assert D.class_head.weight.grad.abs().sum() > 0
 
 
-def test_cdcgan_has_no_class_head_by_default_and_refuses_one_without_projection(tmp_path):
-    trainer, _ = prepare_run(labelled_config(tmp_path, "cdcgan", projection=True), tmp_path / "r", False, progress=False)
-    assert trainer.D.class_head is None and "loss_d_class" not in trainer.discriminator_step()
-    with pytest.raises(ArtganError, match="--class-head .* projection"):
-        prepare_run(labelled_config(tmp_path, "cdcgan", projection=False, class_head=1.0), tmp_path / "m", False,
-                    progress=False)
+def test_cdcgan_has_a_class_head_by_default_and_runs_saved_without_the_option_have_none(tmp_path):
+    # why: without it the projection D drew clip art of any category for every label (docs/quality.md)
+    overrides = tiny_overrides(tmp_path, steps=2)
+    overrides["model"] |= {"name": "cdcgan"}
+    trainer, _ = prepare_run(resolve_config(overrides), tmp_path / "r", False, progress=False)
+    assert trainer.D.class_head is not None and trainer.discriminator_step()["loss_d_class"] > 0
+    saved = prepare_run(labelled_config(tmp_path, "cdcgan", projection=True), tmp_path / "s", False, progress=False)[0]
+    assert saved.D.class_head is None and "loss_d_class" not in saved.discriminator_step()
+
+
+def test_cdcgan_without_projection_asks_for_no_class_head(tmp_path):
+    overrides = tiny_overrides(tmp_path, steps=2)
+    overrides["model"] |= {"name": "cdcgan", "projection": False}
+    with pytest.raises(ArtganError, match="--no-projection.* add --class-head 0"):
+        prepare_run(resolve_config(overrides), tmp_path / "r", False, progress=False)
+    overrides["model"] |= {"class_head": 0.0}
+    assert isinstance(prepare_run(resolve_config(overrides), tmp_path / "m", False, progress=False)[0].D,
+                      LabelMapDiscriminator)
 
 
 def labelled_config(tmp_path, name, folder=None, **model):

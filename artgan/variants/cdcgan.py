@@ -16,9 +16,9 @@ digits, whose variety it reaches later: within-class recall 0.44-0.56 at 5 CPU-m
 A class head beside the projection, AC-GAN's on real images only, whose loss both players add at
 weight 1 (``--class-head``). why: the projection D alone drew clip art of any category for every
 label (class accuracy 29-32 % at 20-35 CPU-minutes; real images 61 %). With the head at weight 1
-it drew its category 55 % of the time at 20 minutes, with KID and variety unchanged, and on digits
-its variety was as the projection's. Weight 3 drew it 51-67 % of the time (two seeds) but cost
-digits a fifth of their variety (docs/quality.md).
+it drew its category 55-56 % of the time at 20 minutes (two seeds), KID and recall unchanged, and
+digits kept within-class recall 0.51-0.53 at 10 (the projection alone: 0.52-0.57). Weight 3 drew
+it 51-67 % of the time but cost digits a fifth of their variety (docs/quality.md).
 
 G takes the one-hot label joined to z before its first layer (``--g-label concat``). why: the
 report's G (``--g-label maps``), which gives z and the label first layers of their own, drew one

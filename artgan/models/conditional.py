@@ -1,5 +1,6 @@
-"""Class-conditional networks: the second report's label-map cDCGAN, the projection discriminator,
-and the two-head discriminator that AC-GAN and CAN put on the DCGAN trunk.
+"""Class-conditional networks: the second report's label-map cDCGAN, a G with class-conditional
+batch norm, the projection discriminator, and the two-head discriminator that AC-GAN and CAN put
+on the DCGAN trunk.
 
 Labels are class indices (N,); each network turns them into what it needs (one-hot maps, an
 embedding), so the trainer only ever passes ``(images or z, labels)``.
@@ -72,6 +73,58 @@ class OneHotGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return self.net(torch.cat([z.flatten(1), F.one_hot(labels, self.num_classes).to(z.dtype)], 1))
+
+
+class ClassBatchNorm2d(nn.Module):
+    """Batch norm whose scale and shift are looked up for each image's class (de Vries et al. 2017,
+    conditional batch norm; the G of Miyato & Koyama 2018 and of BigGAN).
+
+    The statistics are the batch's, over every class, as in plain batch norm (so distributed
+    training and EMA's standing statistics treat it as one); only the affine part is per class.
+    """
+
+    def __init__(self, channels: int, num_classes: int):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels, affine=False)
+        self.scale = nn.Embedding(num_classes, channels)
+        self.shift = nn.Embedding(num_classes, channels)
+        nn.init.normal_(self.scale.weight, 1.0, 0.02)  # as init_dcgan_weights draws batch norm's scales
+        nn.init.zeros_(self.shift.weight)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        scale = self.scale(labels).to(x.dtype)[:, :, None, None]
+        shift = self.shift(labels).to(x.dtype)[:, :, None, None]
+        return self.norm(x) * scale + shift
+
+
+class ClassNormGenerator(nn.Module):
+    """The one-hot G whose every batch norm is a class's own (``ClassBatchNorm2d``).
+
+    z and the label still meet in the first layer, as in ``OneHotGenerator``; the label then also
+    sets every block's scale and shift, so the class reaches the last layers directly instead of
+    only through what the first layer kept of it.
+    """
+
+    def __init__(self, latent_dim: int, num_classes: int, channels: int, size: int, width: int = 64,
+                 extra_layers: int = 0):
+        super().__init__()
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        widths = stage_widths(size, width)
+        convs: list[nn.Module] = [nn.ConvTranspose2d(latent_dim + num_classes, widths[0], 4, 1, 0, bias=False)]
+        convs += [nn.ConvTranspose2d(w_in, w_out, 4, 2, 1, bias=False) for w_in, w_out in zip(widths, widths[1:])]
+        convs += [nn.Conv2d(widths[-1], widths[-1], 3, 1, 1, bias=False) for _ in range(extra_layers)]
+        self.convs = nn.ModuleList(convs)
+        self.norms = nn.ModuleList(ClassBatchNorm2d(conv.out_channels, num_classes) for conv in convs)
+        self.to_image = nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1, bias=False)
+        for conv in [*convs, self.to_image]:
+            init_dcgan_weights(conv)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        one_hot = F.one_hot(labels, self.num_classes).to(z.dtype)
+        x = torch.cat([z.flatten(1), one_hot], 1)[:, :, None, None]
+        for conv, norm in zip(self.convs, self.norms):
+            x = F.relu(norm(conv(x), labels))
+        return torch.tanh(self.to_image(x))
 
 
 class LabelMapDiscriminator(nn.Module):

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 from artgan.config import ModelConfig
 from artgan.errors import ArtganError
-from artgan.models.conditional import LabelMapDiscriminator, LabelMapGenerator, OneHotGenerator, ProjectionDiscriminator
+from artgan.models.conditional import (ClassNormGenerator, LabelMapDiscriminator, LabelMapGenerator, OneHotGenerator,
+                                       ProjectionDiscriminator)
 from artgan.options import at_least, option
 from artgan.variants.base import LossOutput, logit_stats, mean_sigmoid
 from artgan.variants.dcgan import DCGAN
@@ -52,7 +53,9 @@ class CDCGANConfig(ModelConfig):
     # get CDCGAN.defaults' "concat".
     g_label: str = option("maps", "how G takes the class: concat = one-hot joined to z before the first layer, "
                                   "maps = a first layer of its own beside z's, as the second report built it (draws "
-                                  "one image per class: docs/quality.md)", choices=("concat", "maps"))
+                                  "one image per class: docs/quality.md), norm = concat, and every batch norm "
+                                  "scaled and shifted per class (Miyato & Koyama's G)",
+                          choices=("concat", "maps", "norm"))
     # 0.0 here, as for projection above: a config.yaml saved before the option existed rebuilds its D.
     class_head: float = option(0.0, "weight of a class head on the projection D (Kang et al. 2021's PD + AC): D "
                                     "learns real images' classes, G's loss asks its images to show theirs; 0: none",
@@ -69,7 +72,7 @@ class CDCGAN(DCGAN):
 
     def build_generator(self):
         m = self.config.model
-        network = OneHotGenerator if m.g_label == "concat" else LabelMapGenerator
+        network = {"concat": OneHotGenerator, "maps": LabelMapGenerator, "norm": ClassNormGenerator}[m.g_label]
         return network(m.latent_dim, self.num_classes, self.channels, self.size, m.g_width, m.extra_layers)
 
     def build_discriminator(self):

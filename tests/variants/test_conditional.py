@@ -8,8 +8,8 @@ import torch
 from artgan.cli import main
 from artgan.config import build_config
 from artgan.errors import ArtganError
-from artgan.models.conditional import (LabelMapDiscriminator, LabelMapGenerator, OneHotGenerator,
-                                       ProjectionDiscriminator, TwoHeadDiscriminator)
+from artgan.models.conditional import (ClassBatchNorm2d, ClassNormGenerator, LabelMapDiscriminator, LabelMapGenerator,
+                                       OneHotGenerator, ProjectionDiscriminator, TwoHeadDiscriminator)
 from artgan.generation import load_generator
 from artgan.runs.recipe import resolve_config
 from artgan.training import prepare_run, train
@@ -17,13 +17,47 @@ from tests.conftest import tiny_overrides
 
 
 @pytest.mark.parametrize("size", [16, 32])
-@pytest.mark.parametrize("network", [LabelMapGenerator, OneHotGenerator])
+@pytest.mark.parametrize("network", [LabelMapGenerator, OneHotGenerator, ClassNormGenerator])
 def test_conditional_generators_draw_a_different_image_per_label(size, network):
     G = network(latent_dim=8, num_classes=3, channels=3, size=size, width=8).eval()
     z = torch.randn(1, 8).repeat(3, 1)
     images = G(z, torch.arange(3))
     assert images.shape == (3, 3, size, size) and images.abs().max() <= 1
     assert not torch.allclose(images[0], images[1]) and not torch.allclose(images[1], images[2])
+
+
+def test_class_batch_norm_normalises_over_the_batch_and_scales_and_shifts_each_image_by_its_class():
+    norm = ClassBatchNorm2d(channels=2, num_classes=3)
+    with torch.no_grad():
+        norm.scale.weight.copy_(torch.tensor([[1.0, 1.0], [2.0, 3.0], [0.5, 0.5]]))
+        norm.shift.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, -1.0], [5.0, 5.0]]))
+    x, labels = torch.randn(6, 2, 4, 4), torch.tensor([0, 1, 2, 0, 1, 2])
+    normalised = torch.nn.functional.batch_norm(x, None, None, training=True)  # statistics of all classes at once
+    expected = normalised * norm.scale.weight[labels][:, :, None, None] + norm.shift.weight[labels][:, :, None, None]
+    assert torch.allclose(norm(x, labels), expected, atol=1e-5)
+
+
+def test_class_norm_generator_takes_the_class_in_every_block():
+    G = ClassNormGenerator(latent_dim=8, num_classes=3, channels=3, size=32, width=8)
+    assert len(G.norms) == len(G.convs) == 3
+    G(torch.randn(4, 8), torch.tensor([0, 1, 2, 0])).mean().backward()
+    # why: every block's scale and shift learns, for the classes the batch asked for and only those
+    for norm in G.norms:
+        assert norm.scale.weight.grad[:3].abs().sum(1).gt(0).all()
+        assert norm.shift.weight.grad[:3].abs().sum(1).gt(0).all()
+    G.zero_grad()
+    G(torch.randn(4, 8), torch.tensor([0, 0, 1, 1])).mean().backward()
+    assert all(norm.scale.weight.grad[2].eq(0).all() for norm in G.norms)
+
+
+def test_cdcgan_g_label_norm_trains_and_its_generator_reloads(tmp_path):
+    overrides = tiny_overrides(tmp_path, steps=2)
+    overrides["model"] |= {"name": "cdcgan", "g_label": "norm"}
+    report = train(resolve_config(overrides), tmp_path / "r", progress=False)
+    G = load_generator(report.path).generator.eval()
+    assert isinstance(G, ClassNormGenerator)
+    images = G(torch.randn(1, G.latent_dim).repeat(2, 1), torch.tensor([0, 1]))
+    assert not torch.allclose(images[0], images[1])
 
 
 @pytest.mark.parametrize("network", [LabelMapDiscriminator, ProjectionDiscriminator])

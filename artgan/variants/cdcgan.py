@@ -16,9 +16,9 @@ digits, whose variety it reaches later: within-class recall 0.44-0.56 at 5 CPU-m
 A class head beside the projection, AC-GAN's on real images only, whose loss both players add at
 weight 1 (``--class-head``). why: the projection D alone drew clip art of any category for every
 label (class accuracy 29-32 % at 20-35 CPU-minutes; real images 61 %). With the head at weight 1
-it drew its category 55-56 % of the time at 20 minutes (two seeds), KID and recall unchanged, and
-digits kept within-class recall 0.51-0.53 at 10 (the projection alone: 0.52-0.57). Weight 3 drew
-it 51-67 % of the time but cost digits a fifth of their variety (docs/quality.md).
+it drew its category 52-56 % of the time at 20 minutes (three seeds), KID and recall unchanged, and
+digits kept within-class recall 0.45-0.53 at 10 (three seeds; the projection alone: 0.52-0.57).
+Weight 3 drew it 51-67 % of the time but cost digits a fifth of their variety (docs/quality.md).
 
 G takes the one-hot label joined to z before its first layer (``--g-label concat``). why: the
 report's G (``--g-label maps``), which gives z and the label first layers of their own, drew one
@@ -28,8 +28,8 @@ z's. Within-class recall 0.000 against 0.703 for concat at 1 CPU-minute, class a
 98.5 % (docs/quality.md). ``--g-label norm`` also gives every batch norm of G a scale and shift per
 class (Miyato & Koyama's G): on clip art it drew the category sooner (59 % of samples at 10
 CPU-minutes against 47.5 %, three seeds each) but not more often at 20 (56 % against 54 %); with
-``--class-head 2`` 59.5 % at 20, but digits lost within-class variety (0.47-0.50 at 10 against
-0.51-0.53), so it is not the default.
+``--class-head 2`` 59.5 % at 20, but digits' within-class recall fell to 0.47 at 10 (the default's:
+0.45-0.53 over three seeds), so it is not the default.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from artgan.models.dcgan import DCGANDiscriminator, DCGANGenerator, init_dcgan_weights, norm_layer, stage_widths
+from artgan.models.dcgan import (DCGANDiscriminator, DCGANGenerator, generator_convs, init_dcgan_weights, norm_layer,
+                                 stage_widths)
 
 
 def one_hot_maps(labels: torch.Tensor, num_classes: int, size: int, like: torch.Tensor) -> torch.Tensor:
@@ -110,14 +111,10 @@ class ClassNormGenerator(nn.Module):
         super().__init__()
         self.latent_dim, self.num_classes = latent_dim, num_classes
         widths = stage_widths(size, width)
-        convs: list[nn.Module] = [nn.ConvTranspose2d(latent_dim + num_classes, widths[0], 4, 1, 0, bias=False)]
-        convs += [nn.ConvTranspose2d(w_in, w_out, 4, 2, 1, bias=False) for w_in, w_out in zip(widths, widths[1:])]
-        convs += [nn.Conv2d(widths[-1], widths[-1], 3, 1, 1, bias=False) for _ in range(extra_layers)]
-        self.convs = nn.ModuleList(convs)
-        self.norms = nn.ModuleList(ClassBatchNorm2d(conv.out_channels, num_classes) for conv in convs)
+        self.convs = nn.ModuleList(generator_convs(latent_dim + num_classes, widths, extra_layers))
+        self.norms = nn.ModuleList(ClassBatchNorm2d(conv.out_channels, num_classes) for conv in self.convs)
         self.to_image = nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1, bias=False)
-        for conv in [*convs, self.to_image]:
-            init_dcgan_weights(conv)
+        self.apply(init_dcgan_weights)  # the convolutions: ClassBatchNorm2d draws its own scales and shifts
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         one_hot = F.one_hot(labels, self.num_classes).to(z.dtype)

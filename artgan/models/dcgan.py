@@ -45,6 +45,15 @@ def norm_layer(kind: str, channels: int) -> nn.Module:
     raise ValueError(f"unknown normalisation {kind!r}")
 
 
+def generator_convs(inputs: int, widths: list[int], extra_layers: int) -> list[nn.Module]:
+    """G's hidden convolutions, each to be followed by a batch norm and a ReLU: the input vector to a
+    4x4 map, one doubling per stage, then ``extra_layers`` 3x3 convolutions at the last width."""
+    convs: list[nn.Module] = [nn.ConvTranspose2d(inputs, widths[0], 4, 1, 0, bias=False)]
+    convs += [nn.ConvTranspose2d(w_in, w_out, 4, 2, 1, bias=False) for w_in, w_out in zip(widths, widths[1:])]
+    convs += [nn.Conv2d(widths[-1], widths[-1], 3, 1, 1, bias=False) for _ in range(extra_layers)]
+    return convs
+
+
 class DCGANGenerator(nn.Module):
     """z (N, latent_dim [+ extra_inputs]) -> image (N, channels, size, size) in [-1, 1]."""
 
@@ -53,15 +62,9 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.latent_dim = latent_dim
         widths = stage_widths(size, width, max_width)
-        layers: list[nn.Module] = [
-            nn.ConvTranspose2d(latent_dim + extra_inputs, widths[0], 4, 1, 0, bias=False),
-            nn.BatchNorm2d(widths[0]),
-            nn.ReLU(True),
-        ]
-        for w_in, w_out in zip(widths, widths[1:]):
-            layers += [nn.ConvTranspose2d(w_in, w_out, 4, 2, 1, bias=False), nn.BatchNorm2d(w_out), nn.ReLU(True)]
-        for _ in range(extra_layers):
-            layers += [nn.Conv2d(widths[-1], widths[-1], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[-1]), nn.ReLU(True)]
+        layers: list[nn.Module] = []
+        for conv in generator_convs(latent_dim + extra_inputs, widths, extra_layers):
+            layers += [conv, nn.BatchNorm2d(conv.out_channels), nn.ReLU(True)]
         layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.apply(init_dcgan_weights)
